@@ -1,0 +1,215 @@
+package edm
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The declarations in sets_*.go use these small constructors so that a set
+// reads like the vendor's field table: name, type, meaning.
+
+func str(name, desc string) *Property {
+	return &Property{Name: name, Type: String, Nullable: true, Description: desc}
+}
+
+func text(name, desc string) *Property {
+	p := str(name, desc)
+	p.Searchable = true
+	return p
+}
+
+func secs(name, desc string) *Property {
+	return &Property{Name: name, Type: Double, Nullable: true, Description: desc + " In seconds."}
+}
+
+func dbl(name, desc string) *Property {
+	return &Property{Name: name, Type: Double, Nullable: true, Description: desc}
+}
+
+func i32(name, desc string) *Property {
+	return &Property{Name: name, Type: Int32, Nullable: true, Description: desc}
+}
+
+func i64(name, desc string) *Property {
+	return &Property{Name: name, Type: Int64, Nullable: true, Description: desc}
+}
+
+func flag(name, desc string) *Property {
+	return &Property{Name: name, Type: Boolean, Nullable: true, Description: desc}
+}
+
+// utc declares a UTC timestamp; it is indexed because BI tools filter fact
+// tables by date range (incremental refresh sends ge/lt on one column).
+func utc(name, desc string) *Property {
+	return &Property{Name: name, Type: DateTimeOffset, Nullable: true, Indexed: true,
+		Description: desc + " In UTC."}
+}
+
+// local declares the tenant-local twin of the UTC timestamp utcName.
+func local(name, utcName, desc string) *Property {
+	return &Property{Name: name, Type: DateTimeOffset, Nullable: true,
+		UTC:         &Property{Name: utcName}, // resolved by table()
+		Description: desc + " In the tenant's time zone, with its offset."}
+}
+
+// fk declares a foreign key column; indexed because navigation, $expand and
+// lambdas join on it.
+func fk(name, desc string) *Property {
+	return &Property{Name: name, Type: String, Nullable: true, Indexed: true, Description: desc}
+}
+
+type builder struct {
+	m    *Model
+	errs []string
+}
+
+func newBuilder(namespace, container string) *builder {
+	return &builder{m: &Model{
+		Namespace: namespace, Container: container,
+		sets: map[string]*EntitySet{}, types: map[string]*EntityType{},
+	}}
+}
+
+func (b *builder) fail(format string, args ...any) {
+	b.errs = append(b.errs, fmt.Sprintf(format, args...))
+}
+
+// rowIdentity is carried by every table: the key and the provenance of the row.
+func rowIdentity(what string) []*Property {
+	return []*Property{
+		{Name: "id", Type: String, Description: "Key of the " + what +
+			". Made of the tenant, the source system and the source's own id, joined by colons; treat it as opaque."},
+		{Name: "tenantId", Type: String, Description: "Tenant (company or client) the row belongs to."},
+		{Name: "source", Type: String, Description: "System the row came from: twoway, ino, cxengage, liveperson, buzzeasy or demo."},
+		{Name: "sourceId", Type: String, Description: "The row's id in its source system, as that system wrote it."},
+	}
+}
+
+// table declares a storage table; what names one row for the key description.
+func (b *builder) table(name, what string, cols ...*Property) *Table {
+	t := &Table{Name: name, byName: map[string]*Property{}}
+	for _, c := range append(rowIdentity(what), cols...) {
+		if t.byName[c.Name] != nil {
+			b.fail("table %s: column %s declared twice", name, c.Name)
+			continue
+		}
+		c.table = t
+		t.Columns = append(t.Columns, c)
+		t.byName[c.Name] = c
+	}
+	for _, c := range t.Columns {
+		if c.UTC != nil {
+			u := t.byName[c.UTC.Name]
+			if u == nil || u.Type != DateTimeOffset {
+				b.fail("table %s: local column %s names missing UTC column %s", name, c.Name, c.UTC.Name)
+				continue
+			}
+			c.UTC, u.Local = u, c
+		}
+	}
+	b.m.Tables = append(b.m.Tables, t)
+	return t
+}
+
+// entity declares an entity type over table t and its set. With no column
+// names the type has every column of the table.
+func (b *builder) entity(t *Table, setName, typeName, setDesc, typeDesc string, columns ...string) *EntitySet {
+	et := &EntityType{Name: typeName, Description: typeDesc, Table: t,
+		props: map[string]*Property{}, navs: map[string]*NavProperty{}}
+	if len(columns) == 0 {
+		for _, c := range t.Columns {
+			columns = append(columns, c.Name)
+		}
+	} else {
+		columns = append([]string{"id", "tenantId", "source", "sourceId"}, columns...)
+	}
+	for _, n := range columns {
+		c := t.byName[n]
+		if c == nil {
+			b.fail("type %s: table %s has no column %s", typeName, t.Name, n)
+			continue
+		}
+		et.Properties = append(et.Properties, c)
+		et.props[n] = c
+	}
+	et.Key = et.props["id"]
+	s := &EntitySet{Name: setName, Description: setDesc, Type: et}
+	if b.m.sets[setName] != nil || b.m.types[typeName] != nil {
+		b.fail("set %s or type %s declared twice", setName, typeName)
+	}
+	b.m.Sets = append(b.m.Sets, s)
+	b.m.Types = append(b.m.Types, et)
+	b.m.sets[setName] = s
+	b.m.types[typeName] = et
+	return s
+}
+
+// slice restricts set s to rows whose column holds one of values.
+func (b *builder) slice(s *EntitySet, column string, values ...string) {
+	c := s.Type.Table.byName[column]
+	if c == nil {
+		b.fail("slice of %s: no column %s", s.Name, column)
+		return
+	}
+	s.Slice = &Slice{Column: c, Values: values}
+}
+
+// one declares a single-valued navigation from set `from` to set `to` through
+// the foreign key column fkName of `from`.
+func (b *builder) one(from, name, to, fkName, desc string) {
+	b.nav(from, name, to, fkName, "id", false, desc)
+}
+
+// many declares a collection navigation from set `from` to the rows of set
+// `to` whose column fkName holds this entity's key.
+func (b *builder) many(from, name, to, fkName, desc string) {
+	b.nav(from, name, to, "id", fkName, true, desc)
+}
+
+func (b *builder) nav(from, name, to, srcName, tgtName string, coll bool, desc string) {
+	fs, ts := b.m.sets[from], b.m.sets[to]
+	if fs == nil || ts == nil {
+		b.fail("navigation %s.%s: unknown set %s or %s", from, name, from, to)
+		return
+	}
+	src, tgt := fs.Type.props[srcName], ts.Type.props[tgtName]
+	if src == nil || tgt == nil {
+		b.fail("navigation %s.%s: %s.%s or %s.%s missing", from, name, from, srcName, to, tgtName)
+		return
+	}
+	if fs.Type.navs[name] != nil || fs.Type.props[name] != nil {
+		b.fail("navigation %s.%s clashes with another member", from, name)
+		return
+	}
+	n := &NavProperty{Name: name, Description: desc, Target: ts, Collection: coll,
+		SourceProp: src, TargetProp: tgt, owner: fs.Type}
+	fs.Type.Navigations = append(fs.Type.Navigations, n)
+	fs.Type.navs[name] = n
+}
+
+// pairPartners links each single-valued navigation with the collection that
+// walks the same foreign key back, when both exist between the same types.
+func (b *builder) pairPartners() {
+	for _, t := range b.m.Types {
+		for _, n := range t.Navigations {
+			if n.Collection || n.Partner != nil {
+				continue
+			}
+			for _, back := range n.Target.Type.Navigations {
+				if back.Collection && back.Partner == nil && back.Target.Type == t &&
+					back.TargetProp == n.SourceProp && back.SourceProp == n.TargetProp {
+					n.Partner, back.Partner = back, n
+					break
+				}
+			}
+		}
+	}
+}
+
+func (b *builder) build() (*Model, error) {
+	b.pairPartners()
+	if len(b.errs) > 0 {
+		return nil, fmt.Errorf("edm: invalid model:\n  %s", strings.Join(b.errs, "\n  "))
+	}
+	return b.m, nil
+}

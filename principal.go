@@ -1,0 +1,40 @@
+package ccfeed
+
+import "slices"
+
+// Scopes a credential can carry.
+const (
+	ScopeRead  = "read"
+	ScopeAdmin = "admin"
+)
+
+// AllTenants in Principal.Tenants means every tenant in the store.
+const AllTenants = "*"
+
+// Principal is who a request acts for, as established by the auth layer. The
+// store turns it into the row filter that every table reference carries, so
+// a query can never reach rows outside Tenants.
+type Principal struct {
+	// Subject identifies the credential (a token id or an OIDC subject) for
+	// audit lines and for binding paging tokens to their caller.
+	Subject string
+	// Tenants the principal may read; AllTenants grants every tenant.
+	Tenants []string
+	// BusinessUnits, when non-empty, narrows rows that carry a business unit
+	// to these business unit ids.
+	BusinessUnits []string
+	Scope         string
+}
+
+// AllTenantsAllowed reports whether the principal may read every tenant.
+func (p *Principal) AllTenantsAllowed() bool {
+	return slices.Contains(p.Tenants, AllTenants)
+}
+
+// IsAdmin reports whether the principal carries the admin scope.
+func (p *Principal) IsAdmin() bool { return p.Scope == ScopeAdmin }
+
+// CanSeeTenant reports whether rows of tenant t are visible to the principal.
+func (p *Principal) CanSeeTenant(t string) bool {
+	return p.AllTenantsAllowed() || slices.Contains(p.Tenants, t)
+}
