@@ -93,7 +93,7 @@ func (b *builder) table(name, what string, cols ...*Property) *Table {
 			b.fail("table %s: column %s declared twice", name, c.Name)
 			continue
 		}
-		c.table = t
+		c.table, c.index = t, len(t.Columns)
 		t.Columns = append(t.Columns, c)
 		t.byName[c.Name] = c
 	}

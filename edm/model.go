@@ -29,8 +29,9 @@ type Property struct {
 	Searchable bool
 	// Indexed asks the schema for an index on (tenantId, column).
 	Indexed bool
-	// table is the table that stores the property.
+	// table is the table that stores the property; index its position there.
 	table *Table
+	index int
 }
 
 // Table returns the storage table of the property.
@@ -50,6 +51,14 @@ type Table struct {
 
 // Column returns the named column or nil.
 func (t *Table) Column(name string) *Property { return t.byName[name] }
+
+// Index returns the position of the named column in Columns, or -1.
+func (t *Table) Index(name string) int {
+	if p := t.byName[name]; p != nil {
+		return p.index
+	}
+	return -1
+}
 
 // SearchColumns returns the columns indexed for full-text search.
 func (t *Table) SearchColumns() []*Property {

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/ccfeed/ccfeed"
+	"github.com/ccfeed/ccfeed/auth"
+	"github.com/ccfeed/ccfeed/edm"
+	"github.com/ccfeed/ccfeed/loaders/demo"
+	"github.com/ccfeed/ccfeed/server"
+	"github.com/ccfeed/ccfeed/store"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	dbPath := fs.String("db", env("CCFEED_DB", "ccfeed.db"), "database `path`; created with the demo data set if missing (env CCFEED_DB)")
+	addr := fs.String("addr", env("CCFEED_ADDR", "127.0.0.1:8080"), "listen `address` (env CCFEED_ADDR)")
+	publicURL := fs.String("public-url", env("CCFEED_PUBLIC_URL", ""), "scheme and host clients use, for links behind a proxy (env CCFEED_PUBLIC_URL)")
+	pageSize := fs.Int("page-size", envInt("CCFEED_PAGE_SIZE", 5000), "entities per page (env CCFEED_PAGE_SIZE)")
+	maxPage := fs.Int("max-page-size", envInt("CCFEED_MAX_PAGE_SIZE", 20000), "largest odata.maxpagesize honoured (env CCFEED_MAX_PAGE_SIZE)")
+	timeout := fs.Duration("query-timeout", envDuration("CCFEED_QUERY_TIMEOUT", 60*time.Second), "longest one query may run (env CCFEED_QUERY_TIMEOUT)")
+	withDemo := fs.Bool("demo", env("CCFEED_DEMO", "true") == "true", "fill a new database with the demo data set (env CCFEED_DEMO)")
+	logFormat := fs.String("log-format", env("CCFEED_LOG_FORMAT", ""), "json or console (default: console on a terminal)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, *logFormat)
+	_, statErr := os.Stat(*dbPath)
+	fresh := errors.Is(statErr, os.ErrNotExist)
+	db, err := openStore(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if fresh && *withDemo {
+		fmt.Fprintf(stdout, "creating %s with the demo data set...\n", *dbPath)
+		start := time.Now()
+		sum, err := demo.Load(ctx, db, demo.Options{Scale: 1})
+		if err != nil {
+			return err
+		}
+		total := 0
+		for _, n := range sum {
+			total += n
+		}
+		fmt.Fprintf(stdout, "loaded %d demo rows into %d entity sets in %s\n", total, len(sum), time.Since(start).Round(time.Millisecond))
+	}
+	ring, err := db.NewKeyRing(ctx)
+	if err != nil {
+		return err
+	}
+	secret, err := db.PagingSecret(ctx)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{
+		PublicURL: *publicURL, PageSize: *pageSize, MaxPageSize: *maxPage,
+		QueryTimeout: *timeout, PagingSecret: secret,
+	}, edm.Default(), db, &auth.HTTP{Keys: keySource{ring}}, log)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// No write timeout: a full export streams for minutes. Each query
+		// is bounded by --query-timeout instead.
+		IdleTimeout: 2 * time.Minute,
+	}
+	if err := banner(ctx, stdout, db, ln.Addr().String(), *publicURL); err != nil {
+		return err
+	}
+	log.Info().Str("addr", ln.Addr().String()).Str("db", *dbPath).Msg("serving")
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdown)
+}
+
+// banner tells a newcomer where the feed is and how to call it. A token is
+// printed only for a demo database: printing credentials of real data into
+// a log would hand them to whoever reads the log.
+func banner(ctx context.Context, w io.Writer, db *store.DB, addr, publicURL string) error {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	root := "http://" + net.JoinHostPort(host, port) + "/odata/"
+	if publicURL != "" {
+		root = publicURL + "/odata/"
+	}
+	fmt.Fprintf(w, "\nccfeed is serving the OData feed at %s\n", root)
+	fmt.Fprintf(w, "Power BI / Excel: Get Data > OData feed > %s\n", root)
+	isDemo, err := db.Meta(ctx, "demo")
+	if err != nil {
+		return err
+	}
+	if isDemo != "true" {
+		fmt.Fprintf(w, "Create an access token with: ccfeed token --db %s --tenant NAME\n\n", db.Path)
+		return nil
+	}
+	tok, _, err := mintToken(ctx, db, []string{ccfeed.AllTenants}, nil, ccfeed.ScopeRead, 30*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nAccess token for the demo tenants (read, valid 30 days):\n%s\n\n", tok)
+	fmt.Fprintf(w, "Try it:\n  curl -H 'Authorization: Bearer %s' '%sConversations?$top=3&$select=id,mediaType,startedAtUTC,durationInSeconds'\n\n", tok, root)
+	return nil
+}

@@ -1,0 +1,156 @@
+// Package server is the HTTP face of the feed: routes, content negotiation,
+// authentication hooks, streaming JSON, paging links and error bodies. It
+// depends on query and edm, and reaches the store only through the Store
+// interface that cmd/ccfeed satisfies with *store.DB.
+package server
+
+import (
+	"context"
+	"crypto/cipher"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/rs/zerolog"
+
+	"github.com/ccfeed/ccfeed"
+	"github.com/ccfeed/ccfeed/edm"
+	"github.com/ccfeed/ccfeed/query"
+)
+
+// Store is what the server needs from storage.
+type Store interface {
+	ReadPage(ctx context.Context, p *ccfeed.Principal, plan *query.Plan, lay *query.Layout, page query.Page, emit query.RowFunc) (bool, error)
+	Count(ctx context.Context, p *ccfeed.Principal, plan *query.Plan) (int64, error)
+	Exists(ctx context.Context, p *ccfeed.Principal, src *query.Source) (bool, error)
+	Ping(ctx context.Context) error
+}
+
+// Authenticator establishes who a request acts for.
+type Authenticator interface {
+	// Authenticate returns the principal, or an EUNAUTHORIZED error.
+	Authenticate(r *http.Request) (*ccfeed.Principal, error)
+	// Challenge returns the WWW-Authenticate values for a 401.
+	Challenge(r *http.Request) []string
+}
+
+// Config holds the server's settings.
+type Config struct {
+	// PublicURL, when set, is the scheme and host clients use
+	// ("https://feed.example.com"); links are built on it.
+	PublicURL string
+	// PageSize is the default number of entities per page; MaxPageSize caps
+	// odata.maxpagesize.
+	PageSize    int
+	MaxPageSize int
+	// QueryTimeout interrupts SQLite when one request's query runs longer.
+	QueryTimeout time.Duration
+	// PagingSecret signs $skiptoken values.
+	PagingSecret []byte
+}
+
+// Server serves the OData feed.
+type Server struct {
+	cfg      Config
+	model    *edm.Model
+	store    Store
+	auth     Authenticator
+	log      zerolog.Logger
+	metaXML  []byte
+	metaJSON []byte
+	aead     cipher.AEAD
+	now      func() time.Time
+}
+
+// New builds a server.
+func New(cfg Config, m *edm.Model, st Store, a Authenticator, log zerolog.Logger) *Server {
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 5000
+	}
+	if cfg.MaxPageSize < cfg.PageSize {
+		cfg.MaxPageSize = max(20000, cfg.PageSize)
+	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = 60 * time.Second
+	}
+	return &Server{cfg: cfg, model: m, store: st, auth: a, log: log,
+		metaXML: m.CSDLXML(), metaJSON: m.CSDLJSON(), aead: newAEAD(cfg.PagingSecret), now: time.Now}
+}
+
+// Handler returns the HTTP handler. gorilla/mux routes the top level; the
+// OData resource path after the service root is parsed by query.ParsePath.
+func (s *Server) Handler() http.Handler {
+	r := mux.NewRouter()
+	r.UseEncodedPath()
+	r.Handle("/healthz", http.HandlerFunc(s.handleHealth))
+	odata := r.PathPrefix("/odata").Subrouter()
+	odata.Handle("", s.odata(s.handleServiceDocument))
+	odata.Handle("/", s.odata(s.handleServiceDocument))
+	odata.Handle("/$metadata", s.odata(s.handleMetadata))
+	odata.Handle("/{rest:.+}", s.odata(s.handleResource))
+	r.NotFoundHandler = s.odata(func(w http.ResponseWriter, r *http.Request) error {
+		return &ccfeed.Error{Code: ccfeed.ENOTFOUND, Message: "not found: the feed is at /odata/"}
+	})
+	r.MethodNotAllowedHandler = r.NotFoundHandler
+	return s.middleware(r)
+}
+
+// handlerFunc is a handler that returns its error for writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// odata wraps an OData handler: method check, authentication, errors.
+func (s *Server) odata(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			s.writeError(w, r, &ccfeed.Error{Code: ccfeed.ENOTIMPLEMENTED, Message: r.Method + " is not supported: this feed is read-only"})
+			return
+		}
+		if v := r.Header.Get("OData-MaxVersion"); v != "" && v < "4.0" {
+			s.writeError(w, r, &ccfeed.Error{Code: ccfeed.EINVALID, Target: "OData-MaxVersion",
+				Message: "this feed speaks OData 4.0; OData-MaxVersion " + v + " is lower"})
+			return
+		}
+		if len(r.URL.String()) > query.MaxURLLength {
+			s.writeError(w, r, &ccfeed.Error{Code: ccfeed.ELIMIT, Message: "the URL is longer than the limit of 16 KB"})
+			return
+		}
+		p, err := s.auth.Authenticate(r)
+		if err != nil {
+			if ccfeed.ErrorCode(err) == ccfeed.EUNAUTHORIZED {
+				for _, c := range s.auth.Challenge(r) {
+					w.Header().Add("WWW-Authenticate", c)
+				}
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		if info := requestInfo(r); info != nil {
+			info.subject = p.Subject
+		}
+		ctx := context.WithValue(r.Context(), principalKey{}, p)
+		if err := h(w, r.WithContext(ctx)); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+type principalKey struct{}
+
+func principalOf(r *http.Request) *ccfeed.Principal {
+	p, _ := r.Context().Value(principalKey{}).(*ccfeed.Principal)
+	return p
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error().Err(err).Msg("health check failed")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"status":"unavailable"}` + "\n"))
+		return
+	}
+	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+}

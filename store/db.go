@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/ccfeed/ccfeed/edm"
+)
+
+// driverName is go-sqlite3 with the functions every connection needs.
+const driverName = "ccfeed_sqlite3"
+
+var registerOnce sync.Once
+
+func registerDriver() {
+	registerOnce.Do(func() {
+		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			// Deterministic ("pure") so SQLite may use them in indexes and
+			// evaluate them once per row.
+			if err := c.RegisterFunc("ccfeed_lower", unicodeLower, true); err != nil {
+				return err
+			}
+			if err := c.RegisterFunc("ccfeed_upper", unicodeUpper, true); err != nil {
+				return err
+			}
+			if err := c.RegisterFunc("ccfeed_regexp", regexpMatch, true); err != nil {
+				return err
+			}
+			// Sorts for $orderby on unindexed columns stay in memory, and
+			// mmap lets readers use the OS page cache without copying.
+			_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456", nil)
+			return err
+		}})
+	})
+}
+
+// The Go functions take and return any so that SQL NULL arrives as nil and
+// leaves as NULL.
+
+func textArg(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case []byte:
+		return string(x), true
+	}
+	return "", false
+}
+
+func unicodeLower(v any) any {
+	if s, ok := textArg(v); ok {
+		return strings.ToLower(s)
+	}
+	return nil
+}
+
+func unicodeUpper(v any) any {
+	if s, ok := textArg(v); ok {
+		return strings.ToUpper(s)
+	}
+	return nil
+}
+
+// regexCache keeps compiled patterns: a filter applies one pattern to every
+// row, and compiling per row would dominate.
+var regexCache sync.Map
+
+func regexpMatch(pattern, value any) (any, error) {
+	p, ok1 := textArg(pattern)
+	s, ok2 := textArg(value)
+	if !ok1 || !ok2 {
+		return nil, nil
+	}
+	var re *regexp.Regexp
+	if v, ok := regexCache.Load(p); ok {
+		re = v.(*regexp.Regexp)
+	} else {
+		var err error
+		if re, err = regexp.Compile(p); err != nil {
+			return nil, fmt.Errorf("matchesPattern: invalid regular expression: %v", err)
+		}
+		regexCache.Store(p, re)
+	}
+	if re.MatchString(s) {
+		return int64(1), nil
+	}
+	return int64(0), nil
+}
+
+// DB is an open store: one writer connection and a pool of read-only ones.
+type DB struct {
+	Path    string
+	Model   *edm.Model
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	// writeMu serialises write transactions in this process; SQLite allows
+	// one writer, and queuing here is kinder than SQLITE_BUSY.
+	writeMu sync.Mutex
+	tenants tenantCache
+}
+
+// Options tune Open.
+type Options struct {
+	// ReadConns is the size of the read pool; 0 means one per CPU, at
+	// least four.
+	ReadConns int
+}
+
+// Open opens (creating if needed) the database at path, brings its schema
+// up to date with the model, and returns the store.
+func Open(path string, m *edm.Model, opt Options) (*DB, error) {
+	registerDriver()
+	q := url.Values{}
+	// WAL lets readers keep reading while a load writes, and lets one
+	// writer proceed while readers hold snapshots.
+	q.Set("_journal_mode", "WAL")
+	// NORMAL is durable against process crashes in WAL mode; a power cut
+	// can lose the last commits but never corrupts, and loads are
+	// idempotent, so rerunning a file recovers them.
+	q.Set("_synchronous", "NORMAL")
+	// Wait instead of failing when the lock is briefly held (checkpoints,
+	// another process loading).
+	q.Set("_busy_timeout", "10000")
+	// Facts may arrive before the lookups they refer to (Buzzeasy refreshes
+	// lookups daily), so foreign keys are not enforced by SQLite; the
+	// navigation joins tolerate dangling keys.
+	q.Set("_foreign_keys", "0")
+	// 64 MB of page cache per connection (negative means KiB).
+	q.Set("_cache_size", "-65536")
+	q.Set("_txlock", "immediate")
+	writeDSN := "file:" + escapePath(path) + "?" + q.Encode()
+	w, err := sql.Open(driverName, writeDSN)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db := &DB{Path: path, Model: m, Dialect: SQLite, write: w}
+	if err := db.migrate(context.Background()); err != nil {
+		w.Close()
+		return nil, err
+	}
+	rq := url.Values{}
+	rq.Set("mode", "ro")
+	rq.Set("_busy_timeout", "10000")
+	rq.Set("_cache_size", "-65536")
+	// Paging re-runs the same few statements; keep them prepared.
+	rq.Set("_stmt_cache_size", "64")
+	// query_only makes a read connection unable to write even through a
+	// bug in translation.
+	rq.Set("_query_only", "1")
+	r, err := sql.Open(driverName, "file:"+escapePath(path)+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := opt.ReadConns
+	if n == 0 {
+		n = max(4, runtime.NumCPU())
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	db.read = r
+	return db, nil
+}
+
+func escapePath(p string) string {
+	return strings.NewReplacer("?", "%3f", "#", "%23").Replace(p)
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	var err error
+	if db.read != nil {
+		err = db.read.Close()
+	}
+	if e := db.write.Close(); e != nil && err == nil {
+		err = e
+	}
+	return err
+}
+
+// Ping checks that the store is readable.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	return db.read.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n)
+}
+
+// Optimize refreshes the planner's statistics after large writes.
+func (db *DB) Optimize(ctx context.Context) error {
+	_, err := db.write.ExecContext(ctx, "PRAGMA optimize")
+	return err
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"strings"
+
+	"github.com/ccfeed/ccfeed/edm"
+)
+
+// Dialect is the seam between query translation and one SQL engine: how
+// identifiers are quoted, how placeholders are written, how column types and
+// canonical functions are spelled. Translation never writes engine-specific
+// SQL itself, so a PostgreSQL store needs a second Dialect, not a second
+// translator.
+type Dialect interface {
+	// Quote is the one identifier-quoting function. Identifiers come only
+	// from the model, never from a request.
+	Quote(ident string) string
+	// Rebind rewrites "?" placeholders into the engine's form.
+	Rebind(sql string) string
+	// ColumnType is the storage type of a property.
+	ColumnType(k edm.Kind) string
+	// Function translates a canonical function overload (query.Signature.ID).
+	// local is true when the single date-time argument is a tenant-local
+	// column, whose text (with its offset) is args[0].
+	Function(id string, args []Fragment, local bool) (Fragment, bool)
+	// Concat concatenates two string expressions.
+	Concat(a, b Fragment) Fragment
+	// IntDiv, Div and Mod are integer division, true division and modulo.
+	IntDiv(a, b Fragment) Fragment
+	Div(a, b Fragment) Fragment
+	Mod(a, b Fragment) Fragment
+	// Cast converts x from kind `from` to kind `to`.
+	Cast(x Fragment, from, to edm.Kind) Fragment
+	// Bool wraps a condition that may be NULL so that it is 0 or 1.
+	Bool(cond Fragment) Fragment
+}
+
+// sqliteDialect spells SQL for SQLite 3.40+ with the math functions compiled
+// in (build tag sqlite_math_functions).
+type sqliteDialect struct{}
+
+// SQLite is the SQLite dialect.
+var SQLite Dialect = sqliteDialect{}
+
+func (sqliteDialect) Quote(ident string) string {
+	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
+}
+
+func (sqliteDialect) Rebind(sql string) string { return sql }
+
+func (sqliteDialect) ColumnType(k edm.Kind) string {
+	switch k {
+	case edm.Boolean, edm.Byte, edm.SByte, edm.Int16, edm.Int32, edm.Int64:
+		return "INTEGER"
+	case edm.DateTimeOffset:
+		// Milliseconds since the Unix epoch, UTC: compact, exact to compare
+		// and order, and what every source can give.
+		return "INTEGER"
+	case edm.Single, edm.Double, edm.Decimal:
+		return "REAL"
+	}
+	return "TEXT"
+}
+
+func (sqliteDialect) Concat(a, b Fragment) Fragment { return Join(" || ", a, b).Wrap("(", ")") }
+
+func (sqliteDialect) IntDiv(a, b Fragment) Fragment {
+	// SQLite divides integers as integers and returns NULL for x/0.
+	return Join(" / ", a, b).Wrap("(", ")")
+}
+
+func (sqliteDialect) Div(a, b Fragment) Fragment {
+	return Join(" / ", a.Wrap("CAST(", " AS REAL)"), b).Wrap("(", ")")
+}
+
+func (sqliteDialect) Mod(a, b Fragment) Fragment { return Join(" % ", a, b).Wrap("(", ")") }
+
+func (sqliteDialect) Bool(cond Fragment) Fragment { return cond.Wrap("COALESCE(", ", 0)") }
+
+func (sqliteDialect) Cast(x Fragment, from, to edm.Kind) Fragment {
+	switch {
+	case from == to:
+		return x
+	case to == edm.String && from == edm.DateTimeOffset:
+		return x.Wrap("strftime('%Y-%m-%dT%H:%M:%fZ', (", ") / 1000.0, 'unixepoch')")
+	case to == edm.String && from == edm.Boolean:
+		return x.Wrap("(CASE ", " WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)")
+	case to == edm.String:
+		return x.Wrap("CAST(", " AS TEXT)")
+	case to == edm.Date && from == edm.DateTimeOffset:
+		return x.Wrap("strftime('%Y-%m-%d', (", ") / 1000, 'unixepoch')")
+	case to == edm.DateTimeOffset && from == edm.String:
+		return x.Wrap("CAST(ROUND(unixepoch(", ", 'subsec') * 1000) AS INTEGER)")
+	case to.IsIntegral():
+		return x.Wrap("CAST(", " AS INTEGER)")
+	case to.IsNumeric():
+		return x.Wrap("CAST(", " AS REAL)")
+	case to == edm.Boolean:
+		return x.Wrap("(CASE lower(", ") WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)")
+	}
+	return x
+}

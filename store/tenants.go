@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// tenantCache holds the tenant list; a principal with access to all tenants
+// is turned into this list on every request, so it is read from memory.
+type tenantCache struct {
+	mu    sync.Mutex
+	names []string
+	at    time.Time
+}
+
+// tenantCacheTTL bounds how stale the list may be when another process (a
+// loader) adds a tenant; writes in this process refresh it at once.
+const tenantCacheTTL = 5 * time.Second
+
+// Tenants lists the tenant names, sorted.
+func (db *DB) Tenants(ctx context.Context) ([]string, error) {
+	db.tenants.mu.Lock()
+	defer db.tenants.mu.Unlock()
+	if db.tenants.names != nil && time.Since(db.tenants.at) < tenantCacheTTL {
+		return db.tenants.names, nil
+	}
+	rows, err := db.read.QueryContext(ctx, "SELECT name FROM ccfeed_tenants ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names := []string{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	db.tenants.names, db.tenants.at = names, time.Now()
+	return names, nil
+}
+
+func (db *DB) forgetTenants() {
+	db.tenants.mu.Lock()
+	db.tenants.names = nil
+	db.tenants.mu.Unlock()
+}
+
+// ValidTenantName reports whether name can be a tenant: it is part of every
+// key ("tenant:source:id"), so it may not contain ':' and stays short and
+// plain.
+func ValidTenantName(name string) error {
+	if name == "" || len(name) > 64 {
+		return fmt.Errorf("tenant name must be 1 to 64 characters")
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return fmt.Errorf("tenant name %q may only hold letters, digits, '-', '_' and '.'", name)
+		}
+	}
+	return nil
+}
+
+// EnsureTenant registers a tenant (idempotent).
+func (db *DB) EnsureTenant(ctx context.Context, name string) error {
+	if err := ValidTenantName(name); err != nil {
+		return err
+	}
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO ccfeed_tenants (name) VALUES (?)", name)
+		return err
+	})
+}
+
+// TenantTimezone returns a tenant's IANA time zone ("UTC" until set).
+func (db *DB) TenantTimezone(ctx context.Context, name string) (*time.Location, error) {
+	var tz string
+	err := db.read.QueryRowContext(ctx, "SELECT timezone FROM ccfeed_tenants WHERE name = ?", name).Scan(&tz)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.UTC, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return time.LoadLocation(tz)
+}
+
+// Write runs fn in a write transaction, one at a time.
+func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.forgetTenants()
+	return nil
+}
+
+// SetTenantTimezone sets a tenant's IANA time zone and rewrites the stored
+// tenant-local columns of its rows to the new zone, in one transaction, so
+// local values never mix two zones.
+func (db *DB) SetTenantTimezone(ctx context.Context, name, tz string) error {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return fmt.Errorf("unknown time zone %q: use an IANA name such as Europe/Paris", tz)
+	}
+	if err := ValidTenantName(name); err != nil {
+		return err
+	}
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_tenants (name, timezone) VALUES (?, ?)
+			ON CONFLICT(name) DO UPDATE SET timezone = excluded.timezone`, name, tz); err != nil {
+			return err
+		}
+		for _, t := range db.Model.Tables {
+			for _, c := range t.Columns {
+				if c.UTC == nil {
+					continue
+				}
+				if err := db.relocalize(ctx, tx, t.Name, c.Column(), c.UTC.Column(), name, loc); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// relocalize recomputes one local column from its UTC twin for a tenant.
+func (db *DB) relocalize(ctx context.Context, tx *sql.Tx, table, localCol, utcCol, tenant string, loc *time.Location) error {
+	q := db.Dialect.Quote
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT rowid, %s FROM %s WHERE %s = ? AND %s IS NOT NULL",
+		q(utcCol), q(table), q("tenantId"), q(utcCol)), tenant)
+	if err != nil {
+		return err
+	}
+	type upd struct {
+		rowid int64
+		text  string
+	}
+	var ups []upd
+	for rows.Next() {
+		var id, ms int64
+		if err := rows.Scan(&id, &ms); err != nil {
+			rows.Close()
+			return err
+		}
+		ups = append(ups, upd{id, time.UnixMilli(ms).In(loc).Format(LocalLayout)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf("UPDATE %s SET %s = ? WHERE rowid = ?", q(table), q(localCol)))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, u := range ups {
+		if _, err := stmt.ExecContext(ctx, u.text, u.rowid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetMeta stores a service setting.
+func (db *DB) SetMeta(ctx context.Context, key, value string) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_meta (key, value) VALUES (?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+		return err
+	})
+}
+
+// Meta reads a service setting ("" when unset).
+func (db *DB) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, "SELECT value FROM ccfeed_meta WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
