@@ -12,6 +12,14 @@ func str(name, desc string) *Property {
 	return &Property{Name: name, Type: String, Nullable: true, Description: desc}
 }
 
+// key declares a text column that lookups match on (an agent's email);
+// indexed so merging rows across sources does not scan the table.
+func key(name, desc string) *Property {
+	p := str(name, desc)
+	p.Indexed = true
+	return p
+}
+
 func text(name, desc string) *Property {
 	p := str(name, desc)
 	p.Searchable = true
@@ -38,11 +46,10 @@ func flag(name, desc string) *Property {
 	return &Property{Name: name, Type: Boolean, Nullable: true, Description: desc}
 }
 
-// utc declares a UTC timestamp; it is indexed because BI tools filter fact
-// tables by date range (incremental refresh sends ge/lt on one column).
+// utc declares a UTC timestamp. The first one of a table is its main time
+// and is indexed (see indexColumns).
 func utc(name, desc string) *Property {
-	return &Property{Name: name, Type: DateTimeOffset, Nullable: true, Indexed: true,
-		Description: desc + " In UTC."}
+	return &Property{Name: name, Type: DateTimeOffset, Nullable: true, Description: desc + " In UTC."}
 }
 
 // local declares the tenant-local twin of the UTC timestamp utcName.
@@ -52,10 +59,10 @@ func local(name, utcName, desc string) *Property {
 		Description: desc + " In the tenant's time zone, with its offset."}
 }
 
-// fk declares a foreign key column; indexed because navigation, $expand and
-// lambdas join on it.
+// fk declares a foreign key column. It is indexed when a collection
+// navigation walks it (see indexColumns).
 func fk(name, desc string) *Property {
-	return &Property{Name: name, Type: String, Nullable: true, Indexed: true, Description: desc}
+	return &Property{Name: name, Type: String, Nullable: true, Description: desc}
 }
 
 type builder struct {
@@ -206,8 +213,34 @@ func (b *builder) pairPartners() {
 	}
 }
 
+// indexColumns decides the indexes from the model. Every index slows every
+// insert, so only what queries need is indexed: the main (first) UTC time of
+// each table, which BI tools filter by date range (incremental refresh sends
+// ge/lt on it); every foreign key a collection navigation walks, which
+// /Set(k)/Nav, $expand, any/all and Nav/$count look up; and the columns
+// loaders match people on (key()). Single-valued navigations look up the
+// target's key, which is unique and indexed already.
+func (b *builder) indexColumns() {
+	for _, t := range b.m.Tables {
+		for _, c := range t.Columns {
+			if c.Type == DateTimeOffset && c.UTC == nil && c.Name != "deletedAtUTC" {
+				c.Indexed = true
+				break
+			}
+		}
+	}
+	for _, et := range b.m.Types {
+		for _, n := range et.Navigations {
+			if n.Collection {
+				n.TargetProp.Indexed = true
+			}
+		}
+	}
+}
+
 func (b *builder) build() (*Model, error) {
 	b.pairPartners()
+	b.indexColumns()
 	if len(b.errs) > 0 {
 		return nil, fmt.Errorf("edm: invalid model:\n  %s", strings.Join(b.errs, "\n  "))
 	}

@@ -126,7 +126,9 @@ func Default() *Model {
 		declareConversations(b)
 		declareActivity(b)
 		declareCampaigns(b)
+		declareAdmin(b)
 		declareNavigations(b)
+		declareAdminNavigations(b)
 		defaultModel, defaultErr = b.build()
 	})
 	if defaultErr != nil {

@@ -7,16 +7,14 @@ package edm
 
 func declareLookups(b *builder) {
 	deleted := func(what string) *Property {
-		p := utc("deletedAtUTC", "When the "+what+" was seen as deleted by its source; empty while it exists. Not an audit time: sources report deletions late.")
-		p.Indexed = false
-		return p
+		return utc("deletedAtUTC", "When the "+what+" was seen as deleted by its source; empty while it exists. Not an audit time: sources report deletions late.")
 	}
 
 	agents := b.table("Agents", "agent",
-		str("name", "Display name of the agent."),
+		key("name", "Display name of the agent."),
 		str("firstName", "Given name of the agent, where the source splits names."),
 		str("lastName", "Family name of the agent, where the source splits names."),
-		str("emailAddress", "Email address of the agent, lower-cased. The same address in two sources is the same agent."),
+		key("emailAddress", "Email address of the agent, lower-cased. The same address in two sources is the same agent."),
 		str("customId", "Identifier an administrator gave the agent in the source's portal."),
 		str("roles", "Roles the agent holds in the source, as the source lists them."),
 		str("controlGroup", "Group of agents that controls which conversations an agent may see (two-way messaging)."),
@@ -94,8 +92,8 @@ func declareLookups(b *builder) {
 	customers := b.table("Customers", "customer",
 		str("firstName", "Given name of the customer."),
 		str("lastName", "Family name of the customer."),
-		str("phoneNumber", "Phone number of the customer, in international format where the source gives one."),
-		str("emailAddress", "Email address of the customer."),
+		key("phoneNumber", "Phone number of the customer, in international format where the source gives one."),
+		key("emailAddress", "Email address of the customer, lower-cased."),
 		str("productGroup", "Product group the customer belongs to (two-way messaging)."),
 	)
 	s = b.entity(customers, "Customers", "Customer",

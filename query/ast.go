@@ -7,7 +7,8 @@ import (
 
 // Node is any syntax tree node. Pos is a byte offset in the option text the
 // node was parsed from. String renders the node so that parsing the result
-// gives the same tree (binary operators are fully parenthesized).
+// gives the same tree (binary operators are parenthesized, see
+// BinaryExpr.String).
 type Node interface {
 	Pos() int
 	String() string
@@ -223,14 +224,52 @@ func (n *CaseExpr) String() string {
 
 func (n *UnaryExpr) String() string {
 	if n.Op == "-" {
-		return "-" + n.X.String()
+		// "-5", "-INF" and "--x" would lex as a negative literal or a
+		// different nesting: a space keeps the operand apart.
+		x := n.X.String()
+		if x != "" && (isDigit(x[0]) || x[0] == '-' || x[0] == '+' || strings.HasPrefix(x, "INF") || strings.HasPrefix(x, "NaN")) {
+			return "- " + x
+		}
+		return "-" + x
 	}
 	return n.Op + " " + n.X.String()
 }
 
+// String parenthesizes each operator, except that a left operand on the
+// same precedence level continues the chain flat: left associativity reads
+// (a or b or c) back as ((a or b) or c), and a long chain stays within
+// MaxExprDepth when parsed again.
 func (n *BinaryExpr) String() string {
-	return "(" + n.X.String() + " " + n.Op + " " + n.Y.String() + ")"
+	var b strings.Builder
+	b.WriteByte('(')
+	n.writeChain(&b)
+	b.WriteByte(')')
+	return b.String()
 }
+
+func (n *BinaryExpr) writeChain(b *strings.Builder) {
+	if x, ok := n.X.(*BinaryExpr); ok && level(x.Op) == level(n.Op) {
+		x.writeChain(b)
+	} else {
+		b.WriteString(n.operand(n.X))
+	}
+	b.WriteString(" " + n.Op + " ")
+	b.WriteString(n.operand(n.Y))
+}
+
+// operand renders an operand of n. The operands of in and has are
+// primaries: a negation keeps parentheses, or -a has b would read as
+// -(a has b).
+func (n *BinaryExpr) operand(x Expr) string {
+	if _, ok := x.(*UnaryExpr); ok && level(n.Op) == 0 {
+		return "(" + x.String() + ")"
+	}
+	return x.String()
+}
+
+// level is the precedence of a binary operator; in and has, at the
+// primary level, are 0.
+func level(op string) int { return binaryPrecedence[op] }
 
 func (n *ListExpr) String() string {
 	parts := make([]string, len(n.Items))

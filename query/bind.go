@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,6 +102,8 @@ func (b *binder) bindPath2(path *ResourcePath) (*Plan, error) {
 			}
 		case strings.HasPrefix(s.Text, "$"):
 			return nil, &ccfeed.Error{Code: ccfeed.ENOTIMPLEMENTED, Target: "resource path", Message: s.Text + " is not supported by this feed"}
+		case s.Text == "":
+			return nil, b.errorf(s.P, "empty segment in the path (two slashes in a row)")
 		case plan.Target == TargetCollection:
 			if s.Name != "" && strings.Contains(s.Name, ".") && !s.Parens {
 				if s.Name == edm.Namespace+"."+src.Set.Type.Name {
@@ -197,10 +200,11 @@ func (b *binder) checkApplicable(p *Plan) error {
 	for _, name := range b.q.Given {
 		if !allowed[name] {
 			why := "does not apply here"
-			for _, c := range collectionOnly {
-				if c == name {
-					why = "applies to collections, and this request addresses a single value"
-				}
+			switch {
+			case p.Target == TargetCount:
+				why = "does not apply to /$count, which counts the whole collection; narrow it with $filter or $search"
+			case slices.Contains(collectionOnly, name):
+				why = "applies to collections, and this request addresses a single value"
 			}
 			return &ccfeed.Error{Code: ccfeed.EINVALID, Target: name, Message: name + " " + why}
 		}

@@ -63,8 +63,10 @@ func (e *SyntaxError) AsOData() *ccfeed.Error {
 	if e.NotImplemented {
 		code = ccfeed.ENOTIMPLEMENTED
 	}
+	// Where first, then what: "$filter, position 1: ..." reads the same
+	// whether or not the message ends with a suggestion.
 	return &ccfeed.Error{Code: code, Target: e.Option,
-		Message: fmt.Sprintf("%s at position %d in %s%s", e.Msg, e.column(), e.Option, e.excerpt())}
+		Message: fmt.Sprintf("%s, position %d%s: %s", e.Option, e.column(), e.excerpt(), e.Msg)}
 }
 
 // Unwrap lets errors.As find the OData form.

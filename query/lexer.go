@@ -90,6 +90,14 @@ func lexAny(l *lexer) stateFn {
 	case r >= '0' && r <= '9':
 		l.backup()
 		return lexDigitStart
+	case r == '+':
+		// A sign belongs to the number it stands before (decimalLiteral =
+		// [ SIGN ] 1*DIGIT ...); anywhere else a '+' is most likely a space
+		// encoded the HTML-form way.
+		if r := l.peek(); r >= '0' && r <= '9' {
+			return lexNumber
+		}
+		return l.errorf(l.start, "unexpected character '+': in a URL a space is written %20, not +")
 	case isIdentStart(r):
 		l.backup()
 		return lexWordStart
@@ -139,12 +147,23 @@ func lexJSONString(l *lexer) stateFn {
 	}
 }
 
+// lexAlias scans @name. It also takes the annotation forms @Ns.Term and
+// @Term#Qualifier whole, so the parser can refuse them by name.
 func lexAlias(l *lexer) stateFn {
 	if !isIdentStart(l.peek()) {
 		return l.errorf(l.start, "'@' must be followed by a parameter alias name")
 	}
-	for isIdentChar(l.peek()) {
-		l.next()
+	for {
+		for isIdentChar(l.peek()) {
+			l.next()
+		}
+		if r := l.peek(); (r == '.' || r == '#') && l.pos+1 < len(l.input) {
+			if nr, _ := utf8.DecodeRuneInString(l.input[l.pos+1:]); isIdentStart(nr) {
+				l.next()
+				continue
+			}
+		}
+		break
 	}
 	l.emit(TokAlias)
 	return lexAny
@@ -222,6 +241,9 @@ func lexDigitStart(l *lexer) stateFn {
 		l.pos += n
 		l.emit(TokGuid)
 		return lexAny
+	}
+	if guidLike(rest) {
+		return l.errorf(l.start, "malformed GUID: expected 8-4-4-4-12 hexadecimal digits such as 01234567-89ab-cdef-0123-456789abcdef")
 	}
 	if n := matchDate(rest); n > 0 {
 		l.pos += n
@@ -337,6 +359,20 @@ func matchGuid(s string) int {
 		}
 	}
 	return 36
+}
+
+// guidLike reports text that starts like a GUID (eight hex digits and a
+// dash) but is not one, so the error names a GUID rather than a number.
+func guidLike(s string) bool {
+	if len(s) < 9 || s[8] != '-' {
+		return false
+	}
+	for i := 0; i < 8; i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return matchDate(s) == 0
 }
 
 // matchDate matches YYYY-MM-DD (four or more year digits).

@@ -26,12 +26,18 @@ func (p *parser) literal(t Token) (Expr, error) {
 	case TokInt, TokDecimal, TokDouble:
 		return p.numberLiteral(t.Pos, t.Text, t.Kind)
 	case TokDate:
+		if err := p.checkYear(t); err != nil {
+			return nil, err
+		}
 		d, ok := parseDate(t.Text)
 		if !ok {
 			return nil, p.errorf(t.Pos, "%s is not a valid date", t.Text)
 		}
 		return &Literal{P: t.Pos, Kind: LitDate, Raw: t.Text, Time: d}, nil
 	case TokDateTimeOffset:
+		if err := p.checkYear(t); err != nil {
+			return nil, err
+		}
 		d, frac, ok := parseDateTimeOffset(t.Text)
 		if !ok {
 			return nil, p.errorf(t.Pos, "%s is not a valid date-time", t.Text)
@@ -49,6 +55,17 @@ func (p *parser) literal(t Token) (Expr, error) {
 		return p.typedLiteral(t)
 	}
 	return nil, p.errorf(t.Pos, "expected a literal, found %s", t.describe())
+}
+
+// checkYear answers 501 for years the grammar allows but the store cannot
+// compare: more than four digits (and, in parseUnary, negative years).
+// Dates are kept as ISO 8601 text, which orders correctly only for
+// 0000-9999.
+func (p *parser) checkYear(t Token) error {
+	if i := strings.IndexByte(t.Text, '-'); i > 4 {
+		return p.notImplemented(t.Pos, "%s: years after 9999 are not supported", t.Text)
+	}
+	return nil
 }
 
 func unquote(s string) string {
@@ -152,7 +169,9 @@ func parseTimeOfDay(s string) (int64, bool) {
 	if len(s) > 5 {
 		var ok bool
 		sec, ok = atoiN(s[6:8])
-		if !ok || sec > 59 {
+		// 60 is a leap second (the grammar allows it); it counts as the
+		// first second of the next minute.
+		if !ok || sec > 60 {
 			return 0, false
 		}
 		if len(s) > 9 {

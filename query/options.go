@@ -66,8 +66,9 @@ type Query struct {
 	SkipToken string
 	// Aliases maps a parameter alias name (without @) to its value.
 	Aliases map[string]Expr
-	// Texts holds the decoded text of each option, by canonical name, for
-	// error messages raised after parsing (binding).
+	// Texts holds the decoded text of each option, by canonical name, and
+	// of each parameter alias, by "@name", for error messages raised after
+	// parsing (binding) and for fingerprinting a query.
 	Texts map[string]string
 	// Custom lists the names of custom options; they are ignored (Power
 	// BI's API-key parameter arrives as one).
@@ -86,12 +87,17 @@ var implementedOptions = map[string]bool{
 	"$apply": true, "$skiptoken": true,
 }
 
+// noDollarToo are options this feed does not offer whose 4.01 name may
+// drop the '$' (systemQueryOption in the ABNF): index=1 must answer 501 like
+// $index=1, not be ignored as a custom option.
+var noDollarToo = map[string]bool{"$index": true, "$schemaversion": true, "$id": true}
+
 func init() {
 	for _, n := range []string{"$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count",
 		"$search", "$format", "$compute", "$apply", "$skiptoken", "$index", "$schemaversion",
 		"$deltatoken", "$id", "$levels", "$at", "$from", "$to", "$toInclusive"} {
 		systemOptions[strings.ToLower(n)] = n
-		if implementedOptions[n] {
+		if implementedOptions[n] || noDollarToo[n] {
 			systemOptions[strings.ToLower(n[1:])] = n
 		}
 	}
@@ -100,6 +106,10 @@ func init() {
 // ParseQuery parses a raw (still percent-encoded) query string.
 func ParseQuery(raw string) (*Query, error) {
 	q := &Query{Aliases: map[string]Expr{}, Texts: map[string]string{}}
+	if i := strings.IndexByte(raw, '#'); i >= 0 {
+		// net/http never passes one: a raw '#' starts the fragment.
+		return nil, optionError("query string", fmt.Sprintf("unexpected '#' at position %d: write it as %%23", i+1))
+	}
 	for _, part := range strings.Split(raw, "&") {
 		if part == "" {
 			continue
@@ -109,7 +119,7 @@ func ParseQuery(raw string) (*Query, error) {
 		if err != nil {
 			return nil, optionError("query string", err.Error())
 		}
-		value, err := PercentDecode(rawValue)
+		value, semis, err := percentDecode(rawValue)
 		if err != nil {
 			return nil, optionError(name, err.Error())
 		}
@@ -121,6 +131,9 @@ func ParseQuery(raw string) (*Query, error) {
 		}
 		canon, ok := systemOptions[strings.ToLower(name)]
 		if !ok {
+			if trimmed := strings.TrimSpace(name); trimmed != name && systemOptions[strings.ToLower(trimmed)] != "" {
+				return nil, optionError(trimmed, fmt.Sprintf("unexpected space in the option name %q: write %s=value", name, trimmed))
+			}
 			if strings.HasPrefix(name, "$") {
 				msg := fmt.Sprintf("unknown system query option %s", name)
 				if strings.EqualFold(name, "$inlinecount") {
@@ -139,7 +152,7 @@ func ParseQuery(raw string) (*Query, error) {
 			return nil, &ccfeed.Error{Code: ccfeed.ENOTIMPLEMENTED, Target: canon,
 				Message: canon + " is not supported by this read-only feed"}
 		}
-		if err := q.parseOption(canon, value); err != nil {
+		if err := q.parseOption(canon, value, semis); err != nil {
 			return nil, err
 		}
 	}
@@ -158,15 +171,37 @@ func (q *Query) addAlias(name, value string) error {
 	if _, dup := q.Aliases[alias]; dup {
 		return optionError(name, "parameter alias "+name+" is given more than once")
 	}
-	x, err := ParseExpr(name, value)
+	p, err := newParser(name, value)
 	if err != nil {
 		return err
 	}
+	if p.peek().Kind == TokEOF {
+		return p.errorf(0, "expected a value for %s, found nothing", name)
+	}
+	// A list in parentheses is kept for use right of "in".
+	p.listOK = true
+	x, err := p.parseExpr()
+	if err != nil {
+		return err
+	}
+	if err := p.atEnd(); err != nil {
+		return err
+	}
 	q.Aliases[alias] = x
+	q.Texts[name] = value
 	return nil
 }
 
-func (q *Query) parseOption(name, value string) error {
+// parseOption parses the decoded value of a system query option; semis
+// are the offsets of ';' that arrived as %3B.
+func (q *Query) parseOption(name, value string, semis map[int]bool) error {
+	switch name {
+	case "$format", "$skiptoken", "$search":
+	default:
+		if value != "" && (value[0] == ' ' || value[0] == '\t') {
+			return &SyntaxError{Option: name, Input: value, Pos: 0, Msg: "unexpected space after '='"}
+		}
+	}
 	switch name {
 	case "$format":
 		q.Format = value
@@ -174,8 +209,18 @@ func (q *Query) parseOption(name, value string) error {
 		return nil
 	case "$skiptoken":
 		q.SkipToken = value
+		// Listed so a token sent where no paging happens (an entity, a
+		// property, /$count) is refused rather than silently ignored.
+		q.Given = append(q.Given, name)
 		return nil
 	case "$search":
+		// A raw ';' ends a $search value in the grammar (it separates
+		// nested options); an encoded %3B is part of a word.
+		for i := 0; i < len(value); i++ {
+			if value[i] == ';' && !semis[i] {
+				return &SyntaxError{Option: name, Input: value, Pos: i, Msg: "unexpected ';': write a ';' in $search as %3B"}
+			}
+		}
 		s, err := ParseSearch(name, value, 0)
 		if err != nil {
 			return err
@@ -196,6 +241,7 @@ func (q *Query) parseOption(name, value string) error {
 	if err != nil {
 		return err
 	}
+	p.encodedSemis = semis
 	if err := p.parseOptionValue(name, &q.Options); err != nil {
 		return err
 	}
@@ -255,8 +301,8 @@ func (p *parser) parseOptionValue(name string, o *Options) error {
 			return nil
 		}
 		n, err := p.parseNonNegative(name)
-		if err == nil && n == 0 {
-			return p.errorf(t.Pos, "$levels must be a positive integer or max")
+		if err == nil && (n == 0 || t.Text[0] == '0') {
+			return p.errorf(t.Pos, "$levels must be a positive integer without leading zeros, or max")
 		}
 		if n > MaxExpandDepth {
 			return p.errorf(t.Pos, "$levels is %d; at most %d levels of expansion are allowed", n, MaxExpandDepth)
@@ -304,7 +350,7 @@ func (p *parser) valueSpan() (int, int) {
 				return start, t.Pos
 			}
 			depth--
-		case t.Kind == TokSemicolon && depth == 0:
+		case t.Kind == TokSemicolon && depth == 0 && !p.encodedSemis[t.Pos]:
 			return start, t.Pos
 		}
 		p.next()
@@ -319,7 +365,7 @@ func (p *parser) parseNonNegative(name string) (int64, error) {
 		p.next()
 		t = p.peek()
 	}
-	if t.Kind != TokInt {
+	if t.Kind != TokInt || !isDigit(t.Text[0]) {
 		return 0, p.errorf(t.Pos, "%s must be a non-negative integer, found %s", name, t.describe())
 	}
 	p.next()

@@ -107,6 +107,9 @@ func (p *parser) parseUnary() (Expr, error) {
 			case n.Kind == TokIdent && n.Text == "INF":
 				p.next()
 				return &Literal{P: t.Pos, Kind: LitDouble, Raw: "-INF", Float: negInf()}, nil
+			case n.Kind == TokDate || n.Kind == TokDateTimeOffset:
+				// year = [ "-" ] ...: valid OData, but see checkYear.
+				return nil, p.notImplemented(t.Pos, "-%s: negative years are not supported", n.Text)
 			}
 		}
 		x, err := p.parseUnary()
@@ -152,15 +155,23 @@ func (p *parser) parsePostfix() (Expr, error) {
 	}
 }
 
-// parseList:
+// parseList parses the right side of "in" that starts with "(":
 //
-//	list = "(" expr *( "," expr ) ")"
+//	list = "(" [ literal *( "," literal ) ] ")" / "(" expr ")"
+//
+// One parenthesized expression that is not a literal is just that
+// expression (FirstName in (Names) is FirstName in Names).
 func (p *parser) parseList() (Expr, error) {
 	open := p.next()
 	l := &ListExpr{P: open.Pos}
 	if p.peek().Kind == TokRParen {
-		return nil, p.errorf(p.peek().Pos, "expected a value in the list, found ')'")
+		p.next()
+		return l, nil
 	}
+	if err := p.enter(open.Pos); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	for {
 		x, err := p.parseExpr()
 		if err != nil {
@@ -174,8 +185,24 @@ func (p *parser) parseList() (Expr, error) {
 		if _, err := p.expect(TokRParen, "to close the list"); err != nil {
 			return nil, err
 		}
-		return l, nil
+		if len(l.Items) == 1 {
+			if _, ok := x.(*Literal); !ok {
+				return x, nil
+			}
+		}
+		return l, p.literalItems(l)
 	}
+}
+
+// literalItems checks that a list in parentheses holds only literals, as
+// listExpr says; a list of expressions is written as an array [a,b].
+func (p *parser) literalItems(l *ListExpr) error {
+	for _, x := range l.Items {
+		if _, ok := x.(*Literal); !ok {
+			return p.errorf(x.Pos(), "expected a literal in the list, found %s: a list in parentheses holds only literals such as 'a' or 42 (use [...] for expressions)", x)
+		}
+	}
+	return nil
 }
 
 // parsePrimary:
@@ -187,6 +214,8 @@ func (p *parser) parsePrimary() (Expr, error) {
 	if err := p.count(t.Pos); err != nil {
 		return nil, err
 	}
+	typeArgOK, listOK := p.typeArgOK, p.listOK
+	p.typeArgOK, p.listOK = false, false
 	switch t.Kind {
 	case TokEOF:
 		return nil, p.errorf(t.Pos, "expected an operand, found end of input")
@@ -195,7 +224,14 @@ func (p *parser) parsePrimary() (Expr, error) {
 		p.next()
 		return p.literal(t)
 	case TokAlias:
+		if strings.ContainsAny(t.Text, ".#") {
+			return nil, p.notImplemented(t.Pos, "annotations in queries (%s) are not supported", t.Text)
+		}
 		p.next()
+		if p.peek().Kind == TokSlash && !p.spaceBefore(p.i) {
+			// @alias/member: the alias stands for an instance ($this).
+			return p.parsePathRest(&PathExpr{P: t.Pos, Segs: []*Segment{{P: t.Pos, Name: t.Text}}})
+		}
 		return &AliasExpr{P: t.Pos, Name: t.Text[1:]}, nil
 	case TokLParen:
 		p.next()
@@ -207,7 +243,12 @@ func (p *parser) parsePrimary() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p.peek().Kind == TokComma {
+		if c := p.peek(); c.Kind == TokComma {
+			// listExpr stands only right of "in" (parsePostfix); a
+			// parameter alias may hold one too, for use there.
+			if !listOK {
+				return nil, p.errorf(c.Pos, "unexpected ',': a list in parentheses may only stand right of 'in'")
+			}
 			l := &ListExpr{P: t.Pos, Items: []Expr{x}}
 			for p.peek().Kind == TokComma {
 				p.next()
@@ -220,7 +261,7 @@ func (p *parser) parsePrimary() (Expr, error) {
 			if _, err := p.expect(TokRParen, "to close the list"); err != nil {
 				return nil, err
 			}
-			return l, nil
+			return l, p.literalItems(l)
 		}
 		if _, err := p.expect(TokRParen, "to close the parenthesis opened at position "+itoa(t.Pos+1)); err != nil {
 			return nil, err
@@ -246,7 +287,7 @@ func (p *parser) parsePrimary() (Expr, error) {
 		case strings.EqualFold(t.Text, "case") && p.peekAt(1).Kind == TokLParen:
 			return p.parseCase()
 		}
-		return p.parsePathOrCall()
+		return p.parsePathOrCall(typeArgOK)
 	case TokStar:
 		return nil, p.errorf(t.Pos, "'*' is not allowed in an expression")
 	}
@@ -340,12 +381,18 @@ func (p *parser) parseObject() (Expr, error) {
 //	call = identifier "(" [ expr *( "," expr ) ] ")"            ; first segment only
 //	path = segment *( "/" segment )
 //	segment = identifier [ "(" args ")" ] / "$count" / ( "any" / "all" ) "(" [ var ":" expr ] ")"
-func (p *parser) parsePathOrCall() (Expr, error) {
+//
+// typeArgOK allows a bare qualified name, which is only a type name: an
+// argument of cast or isof.
+func (p *parser) parsePathOrCall(typeArgOK bool) (Expr, error) {
 	first := p.peek()
 	// A function call: a name and "(" with nothing between. A qualified
 	// name (Ns.Function) is a path segment with arguments instead.
 	if p.peekAt(1).Kind == TokLParen && !p.spaceBefore(p.i+1) && !strings.Contains(first.Text, ".") &&
 		!strings.HasPrefix(first.Text, "$") {
+		if lower := strings.ToLower(first.Text); lower == "any" || lower == "all" {
+			return nil, p.errorf(p.peekAt(1).Pos, "%s() must follow a collection path, as in Items/%s(x:x/Price gt 5)", first.Text, lower)
+		}
 		p.next()
 		p.next()
 		call := &CallExpr{P: first.Pos, Name: first.Text}
@@ -353,8 +400,10 @@ func (p *parser) parsePathOrCall() (Expr, error) {
 			return nil, err
 		}
 		defer p.leave()
+		typeArgs := strings.EqualFold(first.Text, "cast") || strings.EqualFold(first.Text, "isof")
 		if p.peek().Kind != TokRParen {
 			for {
+				p.typeArgOK = typeArgs
 				arg, err := p.parseExpr()
 				if err != nil {
 					return nil, err
@@ -381,7 +430,17 @@ func (p *parser) parsePathOrCall() (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.parsePathRest(&PathExpr{P: first.Pos, Segs: []*Segment{seg}})
+	x, err := p.parsePathRest(&PathExpr{P: first.Pos, Segs: []*Segment{seg}})
+	if err != nil {
+		return nil, err
+	}
+	// A member path starts with a property (never qualified) or a type
+	// cast followed by "/": a lone Ns.Name is a function missing its
+	// parentheses, or a type name outside cast/isof.
+	if path := x.(*PathExpr); len(path.Segs) == 1 && !seg.Parens && !typeArgOK && strings.Contains(seg.Name, ".") {
+		return nil, p.errorf(seg.P+len(seg.Name), "expected '(' after the function %s or '/' after the type cast, found %s", seg.Name, p.peek().describe())
+	}
+	return x, nil
 }
 
 func (p *parser) parsePathRest(path *PathExpr) (Expr, error) {
@@ -399,16 +458,26 @@ func (p *parser) parsePathRest(path *PathExpr) (Expr, error) {
 // parseSegment parses one path segment.
 func (p *parser) parseSegment(first bool) (*Segment, error) {
 	t := p.peek()
+	if t.Kind == TokAlias && !first {
+		return nil, p.notImplemented(t.Pos, "annotations in queries (%s) are not supported", t.Text)
+	}
 	if t.Kind != TokIdent {
 		if t.Kind == TokStar && !first {
 			return nil, p.errorf(t.Pos, "'*' is not allowed in an expression path")
 		}
 		return nil, p.errorf(t.Pos, "expected a property or navigation name, found %s", t.describe())
 	}
+	switch t.Text {
+	case "$filter", "$each", "$query":
+		return nil, p.notImplemented(t.Pos, "the path segment %s is not supported", t.Text)
+	}
 	p.next()
 	seg := &Segment{P: t.Pos, Name: t.Text}
 	if p.peek().Kind != TokLParen || p.spaceBefore(p.i) {
 		return seg, nil
+	}
+	if !first && t.Text == "aggregate" {
+		return nil, p.notImplemented(t.Pos, "aggregate() belongs to $apply, which is not supported yet")
 	}
 	if !first && (strings.EqualFold(t.Text, "any") || strings.EqualFold(t.Text, "all")) {
 		lam, err := p.parseLambda(t)

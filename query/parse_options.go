@@ -47,9 +47,14 @@ func (p *parser) parseSelect() ([]*SelectItem, error) {
 		case t.Kind == TokStar:
 			p.next()
 			item.Star = true
+		case t.Kind == TokAlias:
+			return nil, p.notImplemented(t.Pos, "annotations in queries (%s) are not supported", t.Text)
 		case t.Kind == TokIdent:
 			for {
 				seg := p.next()
+				if seg.Kind == TokAlias {
+					return nil, p.notImplemented(seg.Pos, "annotations in queries (%s) are not supported", seg.Text)
+				}
 				if seg.Kind != TokIdent {
 					return nil, p.errorf(seg.Pos, "expected a property name in $select, found %s", seg.describe())
 				}
@@ -65,7 +70,12 @@ func (p *parser) parseSelect() ([]*SelectItem, error) {
 				}
 			}
 			if p.peek().Kind == TokLParen {
-				o, err := p.parseNestedOptions()
+				// Function(Param1,Param2) names an overload by its
+				// parameters; options always read name=value.
+				if p.peekAt(1).Kind == TokIdent && p.peekAt(2).Kind != TokEquals {
+					return nil, p.notImplemented(p.peek().Pos, "selecting a function by its parameter names is not supported: this feed has no functions")
+				}
+				o, err := p.parseNestedOptions(nestSelect, 0)
 				if err != nil {
 					return nil, err
 				}
@@ -99,6 +109,10 @@ func (p *parser) parseExpand(depth int) ([]*ExpandItem, error) {
 		case t.Kind == TokStar:
 			p.next()
 			item.Star = true
+		case t.Kind == TokAlias:
+			return nil, p.notImplemented(t.Pos, "annotations in queries (%s) are not supported", t.Text)
+		case t.Kind == TokIdent && t.Text == "$value":
+			return nil, p.notImplemented(t.Pos, "expanding stream properties ($value) is not supported: this feed has no media")
 		case t.Kind == TokIdent && !strings.HasPrefix(t.Text, "$"):
 			for {
 				seg := p.next()
@@ -109,6 +123,11 @@ func (p *parser) parseExpand(depth int) ([]*ExpandItem, error) {
 				}
 				p.next()
 				n := p.peek()
+				if n.Kind == TokStar {
+					// Address/*: the navigation properties of a complex
+					// property.
+					return nil, p.notImplemented(n.Pos, "'*' after a path in $expand is not supported: this model has no complex properties")
+				}
 				if n.Kind != TokIdent {
 					return nil, p.errorf(n.Pos, "expected a navigation property after '/' in $expand, found %s", n.describe())
 				}
@@ -140,7 +159,18 @@ func (p *parser) parseExpand(depth int) ([]*ExpandItem, error) {
 			}
 		}
 		if p.peek().Kind == TokLParen {
-			o, err := p.parseNestedOptionsDepth(depth + 1)
+			ctx := nestExpand
+			switch {
+			case item.Star && item.Ref:
+				ctx = nestNone
+			case item.Star:
+				ctx = nestStar
+			case item.Ref:
+				ctx = nestRef
+			case item.Count:
+				ctx = nestCount
+			}
+			o, err := p.parseNestedOptions(ctx, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -154,33 +184,86 @@ func (p *parser) parseExpand(depth int) ([]*ExpandItem, error) {
 	}
 }
 
-func (p *parser) parseNestedOptions() (*Options, error) { return p.parseNestedOptionsDepth(1) }
+// nestContext says where a parenthesized option list stands; the grammar
+// allows different options after an expand path, /$ref, /$count, '*' and
+// in $select.
+type nestContext int
 
-// parseNestedOptionsDepth:
+const (
+	nestExpand nestContext = iota // expandOption
+	nestRef                       // expandRefOption
+	nestCount                     // expandCountOption
+	nestStar                      // '*' takes only $levels
+	nestNone                      // '*/$ref' takes none
+	nestSelect                    // selectOption
+)
+
+var nestAllowed = map[nestContext]map[string]bool{
+	nestExpand: {"$filter": true, "$search": true, "$orderby": true, "$skip": true, "$top": true, "$count": true,
+		"$select": true, "$expand": true, "$compute": true, "$levels": true, "$apply": true},
+	nestRef:   {"$filter": true, "$search": true, "$orderby": true, "$skip": true, "$top": true, "$count": true},
+	nestCount: {"$filter": true, "$search": true},
+	nestStar:  {"$levels": true},
+	nestNone:  {},
+	nestSelect: {"$filter": true, "$search": true, "$orderby": true, "$skip": true, "$top": true, "$count": true,
+		"$select": true, "$compute": true},
+}
+
+var nestWhere = map[nestContext]string{
+	nestExpand: "in $expand", nestRef: "after /$ref", nestCount: "after /$count",
+	nestStar: "after '*'", nestNone: "after '*/$ref'", nestSelect: "in $select",
+}
+
+// nestedOptionName returns the canonical name of an option inside
+// parentheses; $levels, which exists only there, may drop its '$' too.
+func nestedOptionName(name string) (string, bool) {
+	lower := strings.ToLower(name)
+	if lower == "levels" {
+		return "$levels", true
+	}
+	canon, ok := systemOptions[lower]
+	return canon, ok
+}
+
+// parseNestedOptions:
 //
 //	nested = "(" option *( ";" option ) ")"
 //	option = name "=" value
-func (p *parser) parseNestedOptionsDepth(depth int) (*Options, error) {
+func (p *parser) parseNestedOptions(ctx nestContext, depth int) (*Options, error) {
 	open := p.next()
+	if err := p.enter(open.Pos); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	o := &Options{}
 	seen := map[string]bool{}
 	for {
 		t := p.next()
+		if t.Kind == TokAlias {
+			return nil, p.notImplemented(t.Pos, "parameter aliases defined inside $select or $expand options are not supported; define %s at the top level of the query", t.Text)
+		}
 		if t.Kind != TokIdent {
 			return nil, p.errorf(t.Pos, "expected a query option such as $select or $filter, found %s", t.describe())
 		}
-		canon, ok := systemOptions[strings.ToLower(t.Text)]
-		if !ok {
+		canon, ok := nestedOptionName(t.Text)
+		switch {
+		case !ok:
 			return nil, p.errorf(t.Pos, "unknown query option %s", t.Text)
-		}
-		if seen[canon] {
+		case !implementedOptions[canon] && canon != "$levels":
+			return nil, p.notImplemented(t.Pos, "%s is not supported by this read-only feed", canon)
+		case !nestAllowed[ctx][canon]:
+			return nil, p.errorf(t.Pos, "%s is not allowed %s", canon, nestWhere[ctx])
+		case seen[canon]:
 			return nil, p.errorf(t.Pos, "%s is given more than once", canon)
 		}
 		seen[canon] = true
-		if _, err := p.expect(TokEquals, "after "+t.Text); err != nil {
+		eq, err := p.expect(TokEquals, "after "+t.Text)
+		if err != nil {
 			return nil, err
 		}
-		var err error
+		if canon != "$search" && p.spaceBefore(p.i) {
+			return nil, p.errorf(eq.Pos+1, "unexpected space after '=' in %s", canon)
+		}
 		if canon == "$expand" {
 			o.Given = append(o.Given, canon)
 			o.Expand, err = p.parseExpand(depth)

@@ -2,6 +2,7 @@ package query
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // ResourcePath is the parsed path after the service root.
@@ -27,12 +28,23 @@ type PathSegment struct {
 
 // ParsePath parses a raw (percent-encoded) resource path such as
 // Conversations('acme%3Ademo%3A1')/Messages. It splits before decoding, on
-// slashes outside quotes and parentheses, so an encoded %2F inside a key
-// never splits a segment.
+// raw slashes outside parentheses, so an encoded %2F inside a key never
+// splits a segment; a raw '/' inside a quoted key is an error, as in the
+// grammar (pchar has no '/').
+//
+//	path    = first *( "/" segment )
+//	first   = name [ "(" args ")" ]                  ; an entity set: not qualified
+//	segment = name [ "(" args ")" ] / "$count" / "$value" / "$ref" / keyAsSegment
+//	args    = value *( "," value ) / name "=" value *( "," name "=" value )
+//	value   = literal / "@" alias
 func ParsePath(raw string) (*ResourcePath, error) {
 	rp := &ResourcePath{}
+	rawSegs, err := splitPath(raw)
+	if err != nil {
+		return nil, err
+	}
 	var decoded []string
-	for _, rawSeg := range splitPath(raw) {
+	for _, rawSeg := range rawSegs {
 		seg, err := PercentDecode(rawSeg)
 		if err != nil {
 			return nil, &SyntaxError{Option: "resource path", Input: raw, Pos: 0, Msg: err.Error()}
@@ -41,8 +53,15 @@ func ParsePath(raw string) (*ResourcePath, error) {
 	}
 	rp.Text = strings.Join(decoded, "/")
 	offset := 0
-	for _, seg := range decoded {
-		ps, err := parsePathSegment(rp.Text, seg, offset)
+	for i, seg := range decoded {
+		if i > 0 {
+			switch prev := decoded[i-1]; prev {
+			case "$count", "$value", "$ref":
+				return nil, &SyntaxError{Option: "resource path", Input: rp.Text, Pos: offset,
+					Msg: "nothing may follow /" + prev}
+			}
+		}
+		ps, err := parsePathSegment(rp.Text, seg, offset, i == 0)
 		if err != nil {
 			return nil, err
 		}
@@ -53,14 +72,18 @@ func ParsePath(raw string) (*ResourcePath, error) {
 }
 
 // splitPath splits on '/' outside single quotes (raw or %27) and parentheses.
-func splitPath(raw string) []string {
+func splitPath(raw string) ([]string, error) {
 	var out []string
-	depth, inQuote, start := 0, false, 0
+	depth, inQuote, start, quoteAt := 0, false, 0, 0
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		switch {
 		case c == '\'' || (c == '%' && i+2 < len(raw) && raw[i+1] == '2' && raw[i+2] == '7'):
 			inQuote = !inQuote
+			quoteAt = i
+		case inQuote && c == '/':
+			return nil, &SyntaxError{Option: "resource path", Input: raw, Pos: i,
+				Msg: "unexpected '/' in the string that starts at position " + itoa(quoteAt+1) + ": write a '/' inside a key as %2F"}
 		case inQuote:
 		case c == '(':
 			depth++
@@ -73,33 +96,69 @@ func splitPath(raw string) []string {
 			start = i + 1
 		}
 	}
-	return append(out, raw[start:])
+	return append(out, raw[start:]), nil
 }
 
-// parsePathSegment parses name[(keys)]; a segment that is not of that form
-// is kept as text for key-as-segment addressing.
-func parsePathSegment(full, seg string, offset int) (*PathSegment, error) {
+// unsupportedSegments are system segments of the grammar this read-only
+// feed does not offer: they answer 501, not 404.
+var unsupportedSegments = map[string]bool{
+	"$batch": true, "$crossjoin": true, "$all": true, "$entity": true, "$query": true,
+	"$each": true, "$filter": true, "$apply": true,
+}
+
+// parsePathSegment parses one decoded segment. A segment that starts like
+// name( must be a well-formed name(args); any other segment that is not a
+// single name is a key-as-segment value, except the first, which must name
+// an entity set.
+func parsePathSegment(full, seg string, offset int, first bool) (*PathSegment, error) {
 	ps := &PathSegment{P: offset, Text: seg}
+	fail := func(pos int, msg string, notImpl bool) error {
+		return &SyntaxError{Option: "resource path", Input: full, Pos: offset + pos, Msg: msg, NotImplemented: notImpl}
+	}
+	name := seg
+	if i := strings.IndexByte(seg, '('); i >= 0 {
+		name = seg[:i]
+	}
+	if unsupportedSegments[name] {
+		return nil, fail(0, name+" is not supported by this feed", true)
+	}
 	if seg == "" {
 		return ps, nil
 	}
-	p, err := newParser("resource path", seg)
-	if err != nil || p.peek().Kind != TokIdent {
-		return ps, nil
-	}
-	// A bare name that lexes as one identifier.
-	s, err := p.parseSegment(true)
-	if err != nil || p.peek().Kind != TokEOF {
-		if strings.Contains(seg, "(") && err != nil {
-			// It looked like name(key) but the key is malformed: report
-			// that rather than treating the segment as a key.
-			if se, ok := err.(*SyntaxError); ok {
-				se.Input = full
-				se.Pos += offset
-				return nil, se
-			}
+	p, lexErr := newParser("resource path", seg)
+	looksLikeCall := lexErr == nil && p.peek().Kind == TokIdent && p.peekAt(1).Kind == TokLParen && !p.spaceBefore(1)
+	if lexErr != nil || p.peek().Kind != TokIdent || (p.peekAt(1).Kind != TokEOF && !looksLikeCall) {
+		if !first && !(lexErr != nil && isNameThenParen(seg)) {
+			return ps, nil // key-as-segment
 		}
-		return ps, nil
+		if se, ok := lexErr.(*SyntaxError); ok {
+			return nil, fail(se.Pos, se.Msg, false)
+		}
+		return nil, fail(0, "expected an entity set name, found '"+seg+"'", false)
+	}
+	s, err := p.parseSegment(true)
+	if err != nil {
+		if se, ok := err.(*SyntaxError); ok {
+			return nil, fail(se.Pos, se.Msg, se.NotImplemented)
+		}
+		return nil, err
+	}
+	if t := p.peek(); t.Kind != TokEOF {
+		if t.Kind == TokLParen {
+			return nil, fail(t.Pos, "a function call followed by a key is not supported: this feed has no functions", true)
+		}
+		return nil, fail(t.Pos, "unexpected "+t.describe(), false)
+	}
+	if first && strings.Contains(s.Name, ".") && !strings.HasPrefix(s.Name, "$") {
+		return nil, fail(strings.IndexByte(s.Name, '.'), "expected an entity set name, found the qualified name "+s.Name, false)
+	}
+	for _, x := range append(append([]Expr(nil), s.Args...), namedValues(s.NamedArgs)...) {
+		switch x.(type) {
+		case *Literal, *AliasExpr:
+		default:
+			return nil, fail(x.Pos(), "expected a literal or a parameter alias as the key value, found "+x.String()+
+				": write a string key in quotes, as in "+s.Name+"('"+x.String()+"')", false)
+		}
 	}
 	ps.Name, ps.Parens = s.Name, s.Parens
 	ps.Keys, ps.NamedKeys = s.Args, s.NamedArgs
@@ -112,6 +171,29 @@ func parsePathSegment(full, seg string, offset int) (*PathSegment, error) {
 		shift(ps.NamedKeys[i].Value, offset)
 	}
 	return ps, nil
+}
+
+func namedValues(args []NamedArg) []Expr {
+	out := make([]Expr, len(args))
+	for i, a := range args {
+		out[i] = a.Value
+	}
+	return out
+}
+
+// isNameThenParen reports whether seg starts with an identifier directly
+// followed by '(': then it is meant as name(key), even if the key does not
+// lex.
+func isNameThenParen(seg string) bool {
+	i := 0
+	for i < len(seg) {
+		r, w := utf8.DecodeRuneInString(seg[i:])
+		if !(isIdentChar(r) || (r == '.' && i > 0) || (r == '$' && i == 0)) {
+			break
+		}
+		i += w
+	}
+	return i > 0 && i < len(seg) && seg[i] == '('
 }
 
 // shift moves every position in x by d.

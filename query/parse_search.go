@@ -63,11 +63,17 @@ type searchParser struct {
 }
 
 // ParseSearch parses a $search value. base is added to every position.
+//
+//	search     = BWS ( or / incomplete )
+//	incomplete = "'" *( "''" / char ) "'"     ; the whole text, as one phrase
 func ParseSearch(option, input string, base int) (SearchExpr, error) {
 	s := &searchParser{option: option, input: input, base: base}
 	s.skipSpace()
 	if s.pos >= len(s.input) {
 		return nil, s.errorf(0, "$search needs at least one word or phrase")
+	}
+	if s.input[s.pos] == '\'' {
+		return s.parseIncomplete()
 	}
 	x, err := s.parseOr()
 	if err != nil {
@@ -80,6 +86,38 @@ func ParseSearch(option, input string, base int) (SearchExpr, error) {
 	return x, nil
 }
 
+// parseIncomplete reads searchExpr-incomplete: text in single quotes (a
+// quote inside doubled), which 4.01 lets a client send when the user's
+// text is not a well-formed expression, such as '"blue' or '('. It is
+// searched for as one phrase.
+func (s *searchParser) parseIncomplete() (SearchExpr, error) {
+	start := s.pos
+	var b strings.Builder
+	for s.pos++; ; s.pos++ {
+		if s.pos >= len(s.input) {
+			return nil, s.errorf(start, "unterminated quoted search text: a quote inside it must be doubled ('')")
+		}
+		c := s.input[s.pos]
+		if c == '\'' {
+			if s.pos+1 < len(s.input) && s.input[s.pos+1] == '\'' {
+				s.pos++
+			} else {
+				break
+			}
+		}
+		b.WriteByte(c)
+	}
+	s.pos++
+	s.skipSpace()
+	if s.pos < len(s.input) {
+		return nil, s.errorf(s.pos, "unexpected text after the quoted search text")
+	}
+	if strings.TrimSpace(b.String()) == "" {
+		return nil, s.errorf(start, "empty search text")
+	}
+	return &SearchTerm{P: s.base + start, Text: b.String(), Phrase: true}, nil
+}
+
 func (s *searchParser) errorf(pos int, msg string, args ...any) error {
 	e := &SyntaxError{Option: s.option, Input: s.input, Pos: pos, Msg: sprintf(msg, args...)}
 	if s.base > 0 {
@@ -88,20 +126,35 @@ func (s *searchParser) errorf(pos int, msg string, args ...any) error {
 	return e
 }
 
-func (s *searchParser) skipSpace() {
+// skipSpace skips blanks and reports how many it skipped.
+func (s *searchParser) skipSpace() int {
+	n := 0
 	for s.pos < len(s.input) && (s.input[s.pos] == ' ' || s.input[s.pos] == '\t') {
 		s.pos++
+		n++
 	}
+	return n
 }
 
-// keywordAt reports whether the operator kw stands at the current position
-// as a whole word.
-func (s *searchParser) keywordAt(kw string) bool {
+// operatorAt reports whether the operator kw stands at the current
+// position: the word, then blanks and an operand, or directly "(". Where an
+// operand does not follow, AND, OR and NOT are ordinary words ($search=NOT
+// finds "NOT").
+func (s *searchParser) operatorAt(kw string) bool {
 	if !strings.HasPrefix(s.input[s.pos:], kw) {
 		return false
 	}
 	end := s.pos + len(kw)
-	return end == len(s.input) || s.input[end] == ' ' || s.input[end] == '\t' || s.input[end] == '('
+	if end < len(s.input) && s.input[end] == '(' {
+		return true
+	}
+	if end == len(s.input) || (s.input[end] != ' ' && s.input[end] != '\t') {
+		return false
+	}
+	for end < len(s.input) && (s.input[end] == ' ' || s.input[end] == '\t') {
+		end++
+	}
+	return end < len(s.input) && s.input[end] != ')'
 }
 
 // parseOr:  or = and *( RWS "OR" RWS and )
@@ -112,8 +165,7 @@ func (s *searchParser) parseOr() (SearchExpr, error) {
 	}
 	for {
 		save := s.pos
-		s.skipSpace()
-		if !s.keywordAt("OR") {
+		if s.skipSpace() == 0 || !s.operatorAt("OR") {
 			s.pos = save
 			return x, nil
 		}
@@ -136,13 +188,16 @@ func (s *searchParser) parseAnd() (SearchExpr, error) {
 	}
 	for {
 		save := s.pos
-		s.skipSpace()
-		if s.pos >= len(s.input) || s.input[s.pos] == ')' || s.keywordAt("OR") {
+		spaces := s.skipSpace()
+		if s.pos >= len(s.input) || s.input[s.pos] == ')' || (spaces > 0 && s.operatorAt("OR")) {
 			s.pos = save
 			return x, nil
 		}
+		if spaces == 0 {
+			return nil, s.errorf(s.pos, "expected a space between search terms, found %q", s.input[s.pos:s.pos+1])
+		}
 		op := s.pos
-		if s.keywordAt("AND") {
+		if s.operatorAt("AND") {
 			s.pos += 3
 			s.skipSpace()
 		}
@@ -154,16 +209,21 @@ func (s *searchParser) parseAnd() (SearchExpr, error) {
 	}
 }
 
-// parseNot:  not = "NOT" RWS primary / primary
+// parseNot:  not = "NOT" RWS not / primary
 func (s *searchParser) parseNot() (SearchExpr, error) {
-	if s.keywordAt("NOT") {
+	if s.operatorAt("NOT") {
 		p := s.pos
+		s.depth++
+		if s.depth > MaxExprDepth {
+			return nil, s.errorf(p, "$search nested deeper than %d levels", MaxExprDepth)
+		}
 		s.pos += 3
 		s.skipSpace()
-		x, err := s.parsePrimary()
+		x, err := s.parseNot()
 		if err != nil {
 			return nil, err
 		}
+		s.depth--
 		return &SearchNot{P: s.base + p, X: x}, nil
 	}
 	return s.parsePrimary()
@@ -227,9 +287,5 @@ func (s *searchParser) parsePrimary() (SearchExpr, error) {
 		}
 		s.pos += w
 	}
-	word := s.input[start:s.pos]
-	if word == "AND" || word == "OR" {
-		return nil, s.errorf(start, "expected a word or phrase before %s", word)
-	}
-	return &SearchTerm{P: s.base + start, Text: word}, nil
+	return &SearchTerm{P: s.base + start, Text: s.input[start:s.pos]}, nil
 }

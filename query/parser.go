@@ -15,6 +15,15 @@ type parser struct {
 	i      int
 	depth  int
 	nodes  int
+	// typeArgOK and listOK are set just before a primary that may be a
+	// bare qualified type name (an argument of cast or isof) or a list in
+	// parentheses (a parameter alias value); parsePrimary clears them.
+	typeArgOK bool
+	listOK    bool
+	// encodedSemis holds the offsets of ';' characters that arrived
+	// percent-encoded (%3B): inside a nested $search they are text, not
+	// option separators.
+	encodedSemis map[int]bool
 }
 
 func newParser(option, input string) (*parser, error) {

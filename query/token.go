@@ -75,6 +75,9 @@ func (t Token) describe() string {
 	case TokString:
 		return "string " + t.Text
 	}
+	if t.Kind >= TokLParen {
+		return t.Kind.String() // punctuation: the name is the text
+	}
 	if len(t.Text) > 0 {
 		return t.Kind.String() + " " + t.Text
 	}

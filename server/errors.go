@@ -75,6 +75,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	h := w.Header()
 	h.Del("Content-Encoding")
+	// An error applies no preference, whatever a handler set before failing.
+	h.Del("Preference-Applied")
 	h.Set("Content-Type", "application/json;odata.metadata=minimal;charset=utf-8")
 	if e.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))

@@ -29,7 +29,10 @@ type request struct {
 // handleResource serves everything below the service root except $metadata:
 // parse, bind, negotiate, then read according to what the path addresses.
 func (s *Server) handleResource(w http.ResponseWriter, r *http.Request) error {
-	path, err := query.ParsePath(mux.Vars(r)["rest"])
+	// A trailing slash (Conversations/) names the same resource, as it does
+	// for the service root; left in place it would parse as an empty
+	// key-as-segment.
+	path, err := query.ParsePath(strings.TrimSuffix(mux.Vars(r)["rest"], "/"))
 	if err != nil {
 		return err
 	}
@@ -68,6 +71,11 @@ func (s *Server) handleResource(w http.ResponseWriter, r *http.Request) error {
 		n, err := s.store.Count(ctx, p, plan)
 		if err != nil {
 			return err
+		}
+		if n == 0 {
+			if err := s.checkParent(ctx, p, plan); err != nil {
+				return err
+			}
 		}
 		w.Header().Set("Content-Type", "text/plain;charset=utf-8")
 		_, err = w.Write([]byte(strconv.FormatInt(n, 10)))
@@ -116,7 +124,9 @@ func (s *Server) serveCollection(ctx context.Context, w http.ResponseWriter, req
 	fp, who := fingerprint(req.path.Text, req.q), whoOf(p)
 	var page query.Page
 	var sent int64
-	if req.q.SkipToken != "" {
+	// An empty $skiptoken= is a token too, and an invalid one: treating it
+	// as absent would restart at the first page and loop a client forever.
+	if _, given := req.q.Texts["$skiptoken"]; given {
 		c, err := s.decodeCursor(req.q.SkipToken, fp, who)
 		if err != nil {
 			return err
@@ -209,6 +219,11 @@ func (s *Server) serveCollection(ctx context.Context, w http.ResponseWriter, req
 			panic(http.ErrAbortHandler)
 		}
 	}
+	if n == 0 && sent == 0 {
+		if err := s.checkParent(ctx, p, plan); err != nil {
+			return err
+		}
+	}
 	pw.start()
 	b := []byte{']'}
 	if more && (plan.Top == nil || sent+n < *plan.Top) {
@@ -255,6 +270,27 @@ func (s *Server) readOne(ctx context.Context, req *request, lay *query.Layout) (
 	return nil, false, notFoundEntity(req.plan)
 }
 
+// checkParent answers 404 for a navigation from an entity that does not
+// exist or that the caller may not see: Conversations('nope')/Messages
+// addresses no resource, it is not an empty collection. Callers ask only
+// when the collection came back empty, so a non-empty answer costs no extra
+// query.
+func (s *Server) checkParent(ctx context.Context, p *ccfeed.Principal, plan *query.Plan) error {
+	src := plan.Source
+	if src.Via == nil || src.Parent == nil {
+		return nil
+	}
+	ok, err := s.store.Exists(ctx, p, src.Parent)
+	if err != nil || ok {
+		return err
+	}
+	msg := "no entity at " + plan.PathText
+	if k := src.Parent.Key; k != nil && src.Parent.Via == nil {
+		msg = "no " + src.Parent.Set.Name + " entity with key '" + k.V.(string) + "'"
+	}
+	return &ccfeed.Error{Code: ccfeed.ENOTFOUND, Target: "resource path", Message: msg}
+}
+
 func notFoundEntity(plan *query.Plan) error {
 	msg := "no " + plan.Set.Name + " entity"
 	if plan.Source.Key != nil {
@@ -288,6 +324,10 @@ func (s *Server) serveEntity(ctx context.Context, w http.ResponseWriter, req *re
 		b = appendString(b, req.root+req.plan.Set.Name+"("+keyLiteral(key)+")")
 		_, _ = bw.Write(append(b, "}\n"...))
 		return bw.Flush()
+	}
+	if req.prefs.omitNulls {
+		// Nulls may be left out only when the response says so.
+		w.Header().Set("Preference-Applied", "omit-values=nulls")
 	}
 	enc := newEncoder(bw, req.f, req.root, req.plan.Set, lay, req.prefs.omitNulls)
 	ctxURL := ""

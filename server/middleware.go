@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -94,12 +95,24 @@ func (w *responseWriter) finish() {
 	}
 }
 
+// acceptsGzip reports whether Accept-Encoding lists gzip with a non-zero
+// q-value ("gzip;q=0" refuses it; "gzip;q=0.5" accepts it).
 func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") && !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") {
-			return true
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
 		}
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		return q > 0
 	}
 	return false
 }
@@ -115,14 +128,27 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		rw.Header().Set("OData-Version", "4.0")
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, inf))
 		defer func() {
-			if p := recover(); p != nil {
-				inf.err = fmt.Errorf("panic: %v", p)
-				if !rw.wroteHeader {
-					s.writeError(rw, r, inf.err)
-				}
+			p := recover()
+			if p == nil {
+				rw.finish()
+				s.logRequest(r, inf)
+				return
 			}
-			rw.finish()
+			inf.err = fmt.Errorf("panic: %v", p)
+			if !rw.wroteHeader {
+				s.writeError(rw, r, inf.err)
+				rw.finish()
+				s.logRequest(r, inf)
+				return
+			}
+			// The status and part of the body are already sent: cut the
+			// connection (http.ErrAbortHandler) so the client sees a broken
+			// transfer, not a short response that ends cleanly. Closing
+			// the gzip stream first would write a valid trailer, so the
+			// writer is dropped instead.
+			rw.gz = nil
 			s.logRequest(r, inf)
+			panic(http.ErrAbortHandler)
 		}()
 		next.ServeHTTP(rw, r)
 	})

@@ -8,6 +8,8 @@ import (
 	"context"
 	"crypto/cipher"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -105,7 +107,7 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 			s.writeError(w, r, &ccfeed.Error{Code: ccfeed.ENOTIMPLEMENTED, Message: r.Method + " is not supported: this feed is read-only"})
 			return
 		}
-		if v := r.Header.Get("OData-MaxVersion"); v != "" && v < "4.0" {
+		if v := r.Header.Get("OData-MaxVersion"); v != "" && !atLeast4(v) {
 			s.writeError(w, r, &ccfeed.Error{Code: ccfeed.EINVALID, Target: "OData-MaxVersion",
 				Message: "this feed speaks OData 4.0; OData-MaxVersion " + v + " is lower"})
 			return
@@ -132,6 +134,16 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// atLeast4 reports whether an OData-MaxVersion value ("4.0", "4.01",
+// "3.0") allows version 4.0. It compares the major version as a number: as
+// text, "10.0" would sort before "4.0". A value that does not parse is let
+// through; the response says which version it is.
+func atLeast4(v string) bool {
+	major, _, _ := strings.Cut(strings.TrimSpace(v), ".")
+	n, err := strconv.Atoi(major)
+	return err != nil || n >= 4
 }
 
 type principalKey struct{}

@@ -70,8 +70,31 @@ func unicodeUpper(v any) any {
 }
 
 // regexCache keeps compiled patterns: a filter applies one pattern to every
-// row, and compiling per row would dominate.
-var regexCache sync.Map
+// row, and compiling per row would dominate. It is bounded: patterns come
+// from requests, and an unbounded cache would let a caller grow memory.
+var regexCache struct {
+	sync.Mutex
+	m map[string]*regexp.Regexp
+}
+
+const regexCacheSize = 256
+
+func compilePattern(p string) (*regexp.Regexp, error) {
+	regexCache.Lock()
+	defer regexCache.Unlock()
+	if re, ok := regexCache.m[p]; ok {
+		return re, nil
+	}
+	re, err := regexp.Compile(p)
+	if err != nil {
+		return nil, err
+	}
+	if regexCache.m == nil || len(regexCache.m) >= regexCacheSize {
+		regexCache.m = map[string]*regexp.Regexp{}
+	}
+	regexCache.m[p] = re
+	return re, nil
+}
 
 func regexpMatch(pattern, value any) (any, error) {
 	p, ok1 := textArg(pattern)
@@ -79,15 +102,9 @@ func regexpMatch(pattern, value any) (any, error) {
 	if !ok1 || !ok2 {
 		return nil, nil
 	}
-	var re *regexp.Regexp
-	if v, ok := regexCache.Load(p); ok {
-		re = v.(*regexp.Regexp)
-	} else {
-		var err error
-		if re, err = regexp.Compile(p); err != nil {
-			return nil, fmt.Errorf("matchesPattern: invalid regular expression: %v", err)
-		}
-		regexCache.Store(p, re)
+	re, err := compilePattern(p)
+	if err != nil {
+		return nil, fmt.Errorf("matchesPattern: invalid regular expression: %v", err)
 	}
 	if re.MatchString(s) {
 		return int64(1), nil
@@ -135,7 +152,7 @@ func Open(path string, m *edm.Model, opt Options) (*DB, error) {
 	// navigation joins tolerate dangling keys.
 	q.Set("_foreign_keys", "0")
 	// 64 MB of page cache per connection (negative means KiB).
-	q.Set("_cache_size", "-65536")
+	q.Set("_cache_size", "-262144")
 	q.Set("_txlock", "immediate")
 	writeDSN := "file:" + escapePath(path) + "?" + q.Encode()
 	w, err := sql.Open(driverName, writeDSN)
@@ -202,4 +219,12 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Optimize(ctx context.Context) error {
 	_, err := db.write.ExecContext(ctx, "PRAGMA optimize")
 	return err
+}
+
+// Checkpoint moves the write-ahead log into the main file, so the file alone
+// holds every committed row (tests copy it).
+func (db *DB) Checkpoint(ctx context.Context) (int64, error) {
+	var busy, logPages, done int64
+	err := db.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logPages, &done)
+	return done, err
 }

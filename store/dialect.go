@@ -25,10 +25,13 @@ type Dialect interface {
 	Function(id string, args []Fragment, local bool) (Fragment, bool)
 	// Concat concatenates two string expressions.
 	Concat(a, b Fragment) Fragment
-	// IntDiv, Div and Mod are integer division, true division and modulo.
+	// IntDiv, Div and Mod are integer division, true division and the
+	// remainder of two integers; FMod is the remainder when an operand may
+	// have a fraction (truncated, so its sign is the dividend's).
 	IntDiv(a, b Fragment) Fragment
 	Div(a, b Fragment) Fragment
 	Mod(a, b Fragment) Fragment
+	FMod(a, b Fragment) Fragment
 	// Cast converts x from kind `from` to kind `to`.
 	Cast(x Fragment, from, to edm.Kind) Fragment
 	// Bool wraps a condition that may be NULL so that it is 0 or 1.
@@ -75,6 +78,10 @@ func (sqliteDialect) Div(a, b Fragment) Fragment {
 
 func (sqliteDialect) Mod(a, b Fragment) Fragment { return Join(" % ", a, b).Wrap("(", ")") }
 
+// FMod uses the math function mod(): the "%" operator casts both operands
+// to INTEGER, which turns 5.5 % 2 into 1.
+func (sqliteDialect) FMod(a, b Fragment) Fragment { return Join(", ", a, b).Wrap("mod(", ")") }
+
 func (sqliteDialect) Bool(cond Fragment) Fragment { return cond.Wrap("COALESCE(", ", 0)") }
 
 func (sqliteDialect) Cast(x Fragment, from, to edm.Kind) Fragment {
@@ -88,7 +95,9 @@ func (sqliteDialect) Cast(x Fragment, from, to edm.Kind) Fragment {
 	case to == edm.String:
 		return x.Wrap("CAST(", " AS TEXT)")
 	case to == edm.Date && from == edm.DateTimeOffset:
-		return x.Wrap("strftime('%Y-%m-%d', (", ") / 1000, 'unixepoch')")
+		// 1000.0, not 1000: integer division truncates toward zero and
+		// would move instants before 1970 to the next day.
+		return x.Wrap("strftime('%Y-%m-%d', (", ") / 1000.0, 'unixepoch')")
 	case to == edm.DateTimeOffset && from == edm.String:
 		return x.Wrap("CAST(ROUND(unixepoch(", ", 'subsec') * 1000) AS INTEGER)")
 	case to.IsIntegral():

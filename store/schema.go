@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ccfeed/ccfeed/edm"
 )
@@ -34,6 +38,12 @@ var internalTables = []string{
 }
 
 func (db *DB) migrate(ctx context.Context) error {
+	// A database already at this version and shape needs no write: checking
+	// with reads only means opening it (ccfeed token, a second server) does
+	// not wait behind a long load holding the write lock.
+	if db.schemaCurrent(ctx) {
+		return nil
+	}
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
 	tx, err := db.write.BeginTx(ctx, nil)
@@ -67,7 +77,40 @@ func (db *DB) migrate(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
 		return err
 	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_meta (key, value) VALUES ('schema_fingerprint', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, db.schemaFingerprint()); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// schemaFingerprint identifies the schema this binary derives from the model:
+// every statement reconcile would run.
+func (db *DB) schemaFingerprint() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "v%d\n", SchemaVersion)
+	for _, s := range append(append([]string{}, internalTables...), extraTables...) {
+		h.Write([]byte(s))
+	}
+	for _, t := range db.Model.Tables {
+		h.Write([]byte(db.createTable(t)))
+		for _, s := range db.indexes(t) {
+			h.Write([]byte(s))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// schemaCurrent reports, with reads only, whether the database already has
+// this binary's schema.
+func (db *DB) schemaCurrent(ctx context.Context) bool {
+	var version int
+	if err := db.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != SchemaVersion {
+		return false
+	}
+	var fp string
+	err := db.write.QueryRowContext(ctx, "SELECT value FROM ccfeed_meta WHERE key = 'schema_fingerprint'").Scan(&fp)
+	return err == nil && fp == db.schemaFingerprint()
 }
 
 // reconcile creates the tables, columns and indexes the model declares and
@@ -103,12 +146,62 @@ func (db *DB) reconcile(ctx context.Context, tx *sql.Tx) error {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("store: add %s.%s: %w", t.Name, c.Name, err)
 				}
+				if c.UTC != nil && have[c.UTC.Column()] {
+					if err := db.backfillLocal(ctx, tx, t, c); err != nil {
+						return fmt.Errorf("store: fill %s.%s: %w", t.Name, c.Name, err)
+					}
+				}
 			}
 		}
 		for _, stmt := range db.indexes(t) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("store: index on %s: %w", t.Name, err)
 			}
+		}
+		if err := db.dropStaleIndexes(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// backfillLocal fills a tenant-local column that an upgrade has just added
+// from its UTC twin, in each tenant's zone. Without it, rows written by the
+// older binary would show a null local time next to a set UTC time (while a
+// filter on the local column, which reads the UTC one, still matched them)
+// until their source was loaded again.
+func (db *DB) backfillLocal(ctx context.Context, tx *sql.Tx, t *edm.Table, c *edm.Property) error {
+	q := db.Dialect.Quote
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s IS NOT NULL",
+		q("tenantId"), q(t.Name), q(c.UTC.Column())))
+	if err != nil {
+		return err
+	}
+	var tenants []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		tenants = append(tenants, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, tenant := range tenants {
+		tz := "UTC"
+		err := tx.QueryRowContext(ctx, "SELECT timezone FROM ccfeed_tenants WHERE name = ?", tenant).Scan(&tz)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return fmt.Errorf("tenant %s has unknown time zone %q: %w", tenant, tz, err)
+		}
+		if err := db.relocalize(ctx, tx, t.Name, c.Column(), c.UTC.Column(), tenant, loc); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -153,6 +246,46 @@ func (db *DB) createTable(t *edm.Table) string {
 	return b.String()
 }
 
+// dropStaleIndexes removes model indexes (named ix_<table>_<column>) the
+// model no longer asks for: every index costs every insert.
+func (db *DB) dropStaleIndexes(ctx context.Context, tx *sql.Tx, t *edm.Table) error {
+	want := map[string]bool{}
+	for _, c := range t.Columns {
+		if c.Indexed {
+			want[indexName(t, c)] = true
+		}
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", t.Name)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		if !want[n] && strings.HasPrefix(n, "ix_"+t.Name+"_") {
+			stale = append(stale, n)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range stale {
+		if _, err := tx.ExecContext(ctx, "DROP INDEX "+db.Dialect.Quote(n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func indexName(t *edm.Table, c *edm.Property) string {
+	return fmt.Sprintf("ix_%s_%s", t.Name, c.Column())
+}
+
 // indexes lists the indexes of a table: (tenantId, column) for every column
 // the model marks Indexed (foreign keys and UTC times), because every query
 // carries a tenant condition and BI tools filter and join on these.
@@ -162,7 +295,7 @@ func (db *DB) indexes(t *edm.Table) []string {
 		if !c.Indexed {
 			continue
 		}
-		name := fmt.Sprintf("ix_%s_%s", t.Name, c.Column())
+		name := indexName(t, c)
 		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s, %s)",
 			db.Dialect.Quote(name), db.Dialect.Quote(t.Name), db.Dialect.Quote("tenantId"), db.Dialect.Quote(c.Column())))
 	}

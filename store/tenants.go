@@ -116,6 +116,10 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // tenant-local columns of its rows to the new zone, in one transaction, so
 // local values never mix two zones.
 func (db *DB) SetTenantTimezone(ctx context.Context, name, tz string) error {
+	// "Local" would tie stored local times to whatever machine runs ccfeed.
+	if tz == "" || tz == "Local" {
+		return fmt.Errorf("time zone %q is not a fixed zone: use an IANA name such as Europe/Paris (or UTC)", tz)
+	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		return fmt.Errorf("unknown time zone %q: use an IANA name such as Europe/Paris", tz)

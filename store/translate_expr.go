@@ -127,12 +127,25 @@ func (t *translator) constant(c *query.Const) (Fragment, error) {
 // instantArg is the milliseconds of t. A literal finer than a millisecond is
 // passed as a REAL so that "x gt 10:00:00.0005" keeps its exact meaning
 // against integer milliseconds (SQLite compares INTEGER and REAL by value).
+// The REAL must lie strictly between the two whole milliseconds around the
+// literal: a float of the nanoseconds since 1970 has only about 256 ns of
+// resolution, so 100 ns past a millisecond would round onto it (and match
+// "eq"), and 999,900 ns past would round onto the next one.
 func instantArg(t time.Time) any {
 	ms := t.UnixMilli()
-	if t.Nanosecond()%1e6 == 0 {
+	sub := t.Nanosecond() % 1e6
+	if sub == 0 {
 		return ms
 	}
-	return float64(t.UnixNano()) / 1e6
+	lo, hi := float64(ms), float64(ms+1)
+	v := lo + float64(sub)/1e6
+	if v <= lo {
+		v = math.Nextafter(lo, hi)
+	}
+	if v >= hi {
+		v = math.Nextafter(hi, lo)
+	}
+	return v
 }
 
 func (t *translator) binary(x *query.BinOp) (Fragment, error) {
@@ -157,6 +170,15 @@ func (t *translator) binary(x *query.BinOp) (Fragment, error) {
 		}
 		if rk == edm.Boolean && isCondition(x.Y) {
 			r = t.d.Bool(r)
+		}
+		if isNaN(x.X) || isNaN(x.Y) {
+			// NaN reaches SQLite as NULL (it stores no NaN), so decide
+			// here: NaN equals nothing, itself included, and differs
+			// from everything, null included.
+			if x.Op == "eq" {
+				return F("0"), nil
+			}
+			return F("1"), nil
 		}
 		lnull, rnull := query.IsNullConst(x.X), query.IsNullConst(x.Y)
 		switch {
@@ -194,6 +216,16 @@ func nullTest(op string) string {
 		return " IS NULL)"
 	}
 	return " IS NOT NULL)"
+}
+
+// isNaN reports whether x is the constant NaN.
+func isNaN(x query.Bound) bool {
+	c, ok := x.(*query.Const)
+	if !ok {
+		return false
+	}
+	f, ok := c.V.(float64)
+	return ok && math.IsNaN(f)
 }
 
 func isConst(x query.Bound) bool {
@@ -241,7 +273,12 @@ func (t *translator) arithmetic(x *query.BinOp, l, r Fragment, lk, rk edm.Kind) 
 	case "divby":
 		return t.d.Div(l, r), nil
 	case "mod":
-		return t.d.Mod(l, r), nil
+		if lk.IsIntegral() && rk.IsIntegral() {
+			return t.d.Mod(l, r), nil
+		}
+		// A fractional operand needs a remainder that keeps the fraction
+		// (5.5 mod 2 is 1.5); SQLite's "%" truncates both operands first.
+		return t.d.FMod(l, r), nil
 	}
 	return Fragment{}, fmt.Errorf("store: unknown operator %s", x.Op)
 }

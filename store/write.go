@@ -57,6 +57,9 @@ type Writer struct {
 	tx    *sql.Tx
 	stmts map[*edm.Table]*tableStmts
 	zones map[string]*time.Location
+	// inserts caches INSERT statements by table and set columns.
+	inserts map[string]*sql.Stmt
+	insArgs []any
 	// Counts per table name.
 	Counts map[string]*Counts
 }
@@ -65,21 +68,23 @@ type Writer struct {
 type Counts struct{ Inserted, Updated, Unchanged int }
 
 type tableStmts struct {
-	insert *sql.Stmt
 	update *sql.Stmt
 	args   []any
 }
 
 // NewWriter starts writing in tx.
 func (db *DB) NewWriter(tx *sql.Tx) *Writer {
-	return &Writer{db: db, tx: tx, stmts: map[*edm.Table]*tableStmts{}, zones: map[string]*time.Location{}, Counts: map[string]*Counts{}}
+	return &Writer{db: db, tx: tx, stmts: map[*edm.Table]*tableStmts{}, zones: map[string]*time.Location{},
+		inserts: map[string]*sql.Stmt{}, Counts: map[string]*Counts{}}
 }
 
 // Close releases the prepared statements.
 func (w *Writer) Close() {
 	for _, s := range w.stmts {
-		s.insert.Close()
 		s.update.Close()
+	}
+	for _, s := range w.inserts {
+		s.Close()
 	}
 }
 
@@ -88,31 +93,23 @@ func (w *Writer) prepare(ctx context.Context, t *edm.Table) (*tableStmts, error)
 		return s, nil
 	}
 	q := w.db.Dialect.Quote
-	cols := make([]string, len(t.Columns))
 	sets := make([]string, 0, len(t.Columns))
 	diffs := make([]string, 0, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = q(c.Column())
+	for _, c := range t.Columns {
 		if c.Name == "id" {
 			continue
 		}
 		sets = append(sets, q(c.Column())+" = ?")
 		diffs = append(diffs, q(c.Column())+" IS NOT ?")
 	}
-	ins := fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES (%s)", q(t.Name), strings.Join(cols, ", "), placeholders(len(cols)))
 	// The update only fires when a value differs, so "unchanged" is told
 	// apart from "updated" by the number of rows it changed.
 	upd := fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND (%s)", q(t.Name), strings.Join(sets, ", "), q("id"), strings.Join(diffs, " OR "))
-	si, err := w.tx.PrepareContext(ctx, ins)
-	if err != nil {
-		return nil, err
-	}
 	su, err := w.tx.PrepareContext(ctx, upd)
 	if err != nil {
-		si.Close()
 		return nil, err
 	}
-	s := &tableStmts{insert: si, update: su, args: make([]any, 0, 2*len(t.Columns)+1)}
+	s := &tableStmts{update: su, args: make([]any, 0, 2*len(t.Columns)+1)}
 	w.stmts[t] = s
 	return s, nil
 }
@@ -142,6 +139,46 @@ func (w *Writer) zone(ctx context.Context, tenant string) (*time.Location, error
 	return loc, nil
 }
 
+// insertFor returns the INSERT for the columns a row sets, with their values.
+// Loaders fill a fraction of a wide table's columns (a two-way conversation
+// sets 18 of 54), and each bound argument costs a cgo call, so a statement
+// per column set (cached; a loader produces few) beats binding NULLs.
+func (w *Writer) insertFor(ctx context.Context, t *edm.Table, vals []any) (*sql.Stmt, []any, error) {
+	key := make([]byte, 0, len(t.Name)+1+(len(vals)+7)/8)
+	key = append(key, t.Name...)
+	key = append(key, 0)
+	var bits byte
+	args := w.insArgs[:0]
+	for i, v := range vals {
+		if v != nil {
+			bits |= 1 << (i % 8)
+			args = append(args, v)
+		}
+		if i%8 == 7 || i == len(vals)-1 {
+			key = append(key, bits)
+			bits = 0
+		}
+	}
+	w.insArgs = args
+	if st, ok := w.inserts[string(key)]; ok {
+		return st, args, nil
+	}
+	q := w.db.Dialect.Quote
+	var cols []string
+	for i, c := range t.Columns {
+		if vals[i] != nil {
+			cols = append(cols, q(c.Column()))
+		}
+	}
+	st, err := w.tx.PrepareContext(ctx, fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES (%s)",
+		q(t.Name), strings.Join(cols, ", "), placeholders(len(cols))))
+	if err != nil {
+		return nil, nil, err
+	}
+	w.inserts[string(key)] = st
+	return st, args, nil
+}
+
 // LocalLayout is how tenant-local timestamps are stored: fixed width, three
 // fraction digits, numeric offset (never "Z"), so SQL can cut fields by
 // position (see functions_sqlite.go).
@@ -152,9 +189,9 @@ const LocalLayout = "2006-01-02T15:04:05.000-07:00"
 func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 	t := r.Table
 	tenant, _ := r.Get("tenantId").(string)
-	for _, c := range t.Columns {
+	for i, c := range t.Columns {
 		if !c.Nullable {
-			if v := r.Get(c.Name); v == nil || v == "" {
+			if v := r.Values[i]; v == nil || v == "" {
 				return 0, fmt.Errorf("store: %s row lacks %s", t.Name, c.Name)
 			}
 		}
@@ -171,11 +208,11 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 	for i, c := range t.Columns {
 		vals[i] = storageValue(c, r.Values[i])
 		if c.UTC != nil {
-			// The local twin always follows its UTC instant.
-			if ut, ok := r.Values[t.Index(c.UTC.Name)].(time.Time); ok {
+			// The local twin always follows its UTC instant, read the way
+			// storageValue reads it, so the two are NULL together.
+			vals[i] = nil
+			if ut, ok := instant(r.Values[t.Index(c.UTC.Name)]); ok {
 				vals[i] = ut.In(loc).Format(LocalLayout)
-			} else {
-				vals[i] = nil
 			}
 		}
 	}
@@ -184,7 +221,11 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 		counts = &Counts{}
 		w.Counts[t.Name] = counts
 	}
-	res, err := s.insert.ExecContext(ctx, vals...)
+	ins, args, err := w.insertFor(ctx, t, vals)
+	if err != nil {
+		return 0, err
+	}
+	res, err := ins.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, fmt.Errorf("store: insert into %s: %w", t.Name, err)
 	}
@@ -192,7 +233,7 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 		counts.Inserted++
 		return Inserted, nil
 	}
-	args := s.args[:0]
+	args = s.args[:0]
 	var id any
 	for i, c := range t.Columns {
 		if c.Name == "id" {
@@ -219,21 +260,30 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 	return Unchanged, nil
 }
 
+// instant returns the instant a timestamp value holds: a time.Time or a
+// *time.Time, where the zero time and a nil pointer mean NULL.
+func instant(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x, !x.IsZero()
+	case *time.Time:
+		if x != nil && !x.IsZero() {
+			return *x, true
+		}
+	}
+	return time.Time{}, false
+}
+
 // storageValue converts a Go value to its column representation.
 func storageValue(c *edm.Property, v any) any {
 	switch x := v.(type) {
 	case nil:
 		return nil
-	case time.Time:
-		if x.IsZero() {
-			return nil
+	case time.Time, *time.Time:
+		if ts, ok := instant(x); ok {
+			return ts.UnixMilli()
 		}
-		return x.UnixMilli()
-	case *time.Time:
-		if x == nil || x.IsZero() {
-			return nil
-		}
-		return x.UnixMilli()
+		return nil
 	case bool:
 		if x {
 			return int64(1)

@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/ccfeed/ccfeed/edm"
+)
+
+// Loading keeps the raw records of event-shaped sources in a staging table,
+// keyed by a natural key (or, where the source has none, a hash of the
+// record's content). Derived rows (a conversation built from its events) are
+// rebuilt from every staged record of their group, so a record arriving in a
+// later file — a close event, an edit — updates what depends on it, and the
+// same record arriving twice changes nothing.
+
+func init() {
+	extraTables = append(extraTables,
+		`CREATE TABLE IF NOT EXISTS ccfeed_staging (
+			tenant  TEXT NOT NULL,
+			source  TEXT NOT NULL,
+			record  TEXT NOT NULL,
+			grp     TEXT NOT NULL,
+			seq     INTEGER NOT NULL,
+			payload BLOB NOT NULL,
+			PRIMARY KEY (tenant, source, record)
+		) WITHOUT ROWID`,
+		`CREATE INDEX IF NOT EXISTS ix_staging_group ON ccfeed_staging (tenant, source, grp, seq)`,
+		// Which merged row a source's own id for a person stands for.
+		`CREATE TABLE IF NOT EXISTS ccfeed_aliases (
+			tenant   TEXT NOT NULL,
+			kind     TEXT NOT NULL,
+			source   TEXT NOT NULL,
+			sourceId TEXT NOT NULL,
+			id       TEXT NOT NULL,
+			PRIMARY KEY (tenant, kind, source, sourceId)
+		) WITHOUT ROWID`,
+	)
+}
+
+// LoadTx is the write transaction of one file (or one pull): rows, staged
+// records, aliases and rejects commit together or not at all.
+type LoadTx struct {
+	*Writer
+	db       *DB
+	stage    *sql.Stmt
+	restage  *sql.Stmt
+	aliasGet *sql.Stmt
+	aliasSet *sql.Stmt
+}
+
+// Load runs fn in one write transaction.
+func (db *DB) Load(ctx context.Context, fn func(lt *LoadTx) error) error {
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		lt := &LoadTx{Writer: db.NewWriter(tx), db: db}
+		defer lt.close()
+		var err error
+		if lt.stage, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
+			return err
+		}
+		if lt.restage, err = tx.PrepareContext(ctx, `UPDATE ccfeed_staging SET grp = ?, seq = ?, payload = ?
+			WHERE tenant = ? AND source = ? AND record = ? AND payload IS NOT ?`); err != nil {
+			return err
+		}
+		if lt.aliasGet, err = tx.PrepareContext(ctx, `SELECT id FROM ccfeed_aliases WHERE tenant = ? AND kind = ? AND source = ? AND sourceId = ?`); err != nil {
+			return err
+		}
+		if lt.aliasSet, err = tx.PrepareContext(ctx, `INSERT INTO ccfeed_aliases (tenant, kind, source, sourceId, id) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, kind, source, sourceId) DO UPDATE SET id = excluded.id`); err != nil {
+			return err
+		}
+		return fn(lt)
+	})
+}
+
+func (lt *LoadTx) close() {
+	lt.Writer.Close()
+	for _, s := range []*sql.Stmt{lt.stage, lt.restage, lt.aliasGet, lt.aliasSet} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// Stage keeps a raw record. With replace false the first copy wins (records
+// keyed by their content); with replace true a different payload under the
+// same key replaces the stored one (records keyed by a natural id whose
+// later copies are newer). It reports whether anything changed.
+func (lt *LoadTx) Stage(ctx context.Context, tenant, source, record, group string, seq int64, payload []byte, replace bool) (bool, error) {
+	res, err := lt.stage.ExecContext(ctx, tenant, source, record, group, seq, payload)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	if !replace {
+		return false, nil
+	}
+	res, err = lt.restage.ExecContext(ctx, group, seq, payload, tenant, source, record, payload)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// Staged calls fn for every staged record of the given groups, grouped and
+// in seq order within a group.
+func (lt *LoadTx) Staged(ctx context.Context, tenant, source string, groups []string, fn func(group string, payload []byte) error) error {
+	const batch = 400
+	for start := 0; start < len(groups); start += batch {
+		part := groups[start:min(start+batch, len(groups))]
+		args := []any{tenant, source}
+		for _, g := range part {
+			args = append(args, g)
+		}
+		rows, err := lt.tx.QueryContext(ctx, `SELECT grp, payload FROM ccfeed_staging WHERE tenant = ? AND source = ? AND grp IN (`+
+			placeholders(len(part))+`) ORDER BY grp, seq, record`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var g string
+			var p []byte
+			if err := rows.Scan(&g, &p); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := fn(g, p); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StagedGroups reports which groups have at least one staged record.
+func (lt *LoadTx) StagedGroups(ctx context.Context, tenant, source string, groups []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	const batch = 400
+	for start := 0; start < len(groups); start += batch {
+		part := groups[start:min(start+batch, len(groups))]
+		args := []any{tenant, source}
+		for _, g := range part {
+			args = append(args, g)
+		}
+		rows, err := lt.tx.QueryContext(ctx, `SELECT DISTINCT grp FROM ccfeed_staging WHERE tenant = ? AND source = ? AND grp IN (`+
+			placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var g string
+			if err := rows.Scan(&g); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[g] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Alias returns the merged row id a source's own id stands for.
+func (lt *LoadTx) Alias(ctx context.Context, tenant, kind, source, sourceID string) (string, bool, error) {
+	var id string
+	err := lt.aliasGet.QueryRowContext(ctx, tenant, kind, source, sourceID).Scan(&id)
+	if err == sql.ErrNoRows {
+		return "", false, nil
+	}
+	return id, err == nil, err
+}
+
+// SetAlias records that a source's own id stands for the merged row id.
+func (lt *LoadTx) SetAlias(ctx context.Context, tenant, kind, source, sourceID, id string) error {
+	_, err := lt.aliasSet.ExecContext(ctx, tenant, kind, source, sourceID, id)
+	return err
+}
+
+// FindBy returns the ids of rows of table whose column equals value within
+// the tenant (at most two: enough to tell unique from ambiguous).
+func (lt *LoadTx) FindBy(ctx context.Context, table *edm.Table, column, tenant, value string) ([]string, error) {
+	q := lt.db.Dialect.Quote
+	rows, err := lt.tx.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = ? LIMIT 2",
+		q("id"), q(table.Name), q("tenantId"), q(column)), tenant, value)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,18 @@
+-- request: Conversations?$filter=Messages/any()&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (EXISTS (SELECT 1 FROM "Messages" AS t2 WHERE t2."tenantId" IN (?, ?) AND t2."conversationId" = t1."id")) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = "contoso"
+--   ?4 = "fabrikam"
+--   ?5 = int64(51)
+--   ?6 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (EXISTS (SELECT 1 FROM "Messages" AS t2 WHERE t2."tenantId" IN (?, ?) AND t2."conversationId" = t1."id"))
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = "contoso"
+--   ?4 = "fabrikam"

@@ -1,0 +1,18 @@
+-- request: Conversations?$filter=(csat gt 3) eq false&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (COALESCE((t1."csat" > ?), 0) = ?) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(3)
+--   ?4 = int64(0)
+--   ?5 = int64(51)
+--   ?6 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (COALESCE((t1."csat" > ?), 0) = ?)
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(3)
+--   ?4 = int64(0)

@@ -1,0 +1,18 @@
+-- request: Conversations?$filter=startswith(cast(startedAt,Edm.String),'2026-09-01T0')&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (substr(t1."startedAt", 1, length(?)) = ?) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = "2026-09-01T0"
+--   ?4 = "2026-09-01T0"
+--   ?5 = int64(51)
+--   ?6 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (substr(t1."startedAt", 1, length(?)) = ?)
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = "2026-09-01T0"
+--   ?4 = "2026-09-01T0"

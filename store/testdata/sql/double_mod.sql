@@ -1,0 +1,18 @@
+-- request: Conversations?$filter=csat mod 2 eq 1.5&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (mod(t1."csat", ?) = ?) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(2)
+--   ?4 = float64(1.5)
+--   ?5 = int64(51)
+--   ?6 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (mod(t1."csat", ?) = ?)
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(2)
+--   ?4 = float64(1.5)

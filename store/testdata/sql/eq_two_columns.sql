@@ -1,0 +1,14 @@
+-- request: Conversations?$filter=customerFirstName eq customerLastName&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (t1."customerFirstName" IS t1."customerLastName") ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(51)
+--   ?4 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (t1."customerFirstName" IS t1."customerLastName")
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"

@@ -1,0 +1,22 @@
+-- request: Conversations('contoso:demo:conv-000002')/Messages?$filter=senderType eq 'agent'&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Messages" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."conversationId" IN (SELECT t2."id" FROM "Conversations" AS t2 WHERE t2."tenantId" IN (?, ?) AND t2."id" = ?) AND (t1."senderType" = ?) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = "contoso"
+--   ?4 = "fabrikam"
+--   ?5 = "contoso:demo:conv-000002"
+--   ?6 = "agent"
+--   ?7 = int64(51)
+--   ?8 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Messages" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."conversationId" IN (SELECT t2."id" FROM "Conversations" AS t2 WHERE t2."tenantId" IN (?, ?) AND t2."id" = ?) AND (t1."senderType" = ?)
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = "contoso"
+--   ?4 = "fabrikam"
+--   ?5 = "contoso:demo:conv-000002"
+--   ?6 = "agent"

@@ -1,0 +1,28 @@
+-- request: Conversations?$filter=Queue/Channel/name eq 'Main hotline' and Agent eq null&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 LEFT JOIN "Queues" AS t2 ON t2."id" = t1."queueId" AND t2."tenantId" IN (?, ?) LEFT JOIN "Channels" AS t3 ON t3."id" = t2."channelId" AND t3."tenantId" IN (?, ?) LEFT JOIN "Agents" AS t4 ON t4."id" = t1."agentId" AND t4."tenantId" IN (?, ?) WHERE t1."tenantId" IN (?, ?) AND ((t3."name" = ?) AND (t4."id" IS NULL)) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = "contoso"
+--   ?4 = "fabrikam"
+--   ?5 = "contoso"
+--   ?6 = "fabrikam"
+--   ?7 = "contoso"
+--   ?8 = "fabrikam"
+--   ?9 = "Main hotline"
+--   ?10 = int64(51)
+--   ?11 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 LEFT JOIN "Queues" AS t2 ON t2."id" = t1."queueId" AND t2."tenantId" IN (?, ?) LEFT JOIN "Channels" AS t3 ON t3."id" = t2."channelId" AND t3."tenantId" IN (?, ?) LEFT JOIN "Agents" AS t4 ON t4."id" = t1."agentId" AND t4."tenantId" IN (?, ?) WHERE t1."tenantId" IN (?, ?) AND ((t3."name" = ?) AND (t4."id" IS NULL))
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = "contoso"
+--   ?4 = "fabrikam"
+--   ?5 = "contoso"
+--   ?6 = "fabrikam"
+--   ?7 = "contoso"
+--   ?8 = "fabrikam"
+--   ?9 = "Main hotline"

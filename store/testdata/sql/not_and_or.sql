@@ -1,0 +1,18 @@
+-- request: Conversations?$filter=not (csat ge 4 and (isOutbound or afterHours eq false))&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (NOT COALESCE(((t1."csat" >= ?) AND (t1."isOutbound" OR (t1."afterHours" = ?))), 0)) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(4)
+--   ?4 = int64(0)
+--   ?5 = int64(51)
+--   ?6 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (NOT COALESCE(((t1."csat" >= ?) AND (t1."isOutbound" OR (t1."afterHours" = ?))), 0))
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(4)
+--   ?4 = int64(0)

@@ -1,0 +1,16 @@
+-- request: Conversations?$filter=not (holdCount gt 5)&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (NOT COALESCE((t1."holdCount" > ?), 0)) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(5)
+--   ?4 = int64(51)
+--   ?5 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (NOT COALESCE((t1."holdCount" > ?), 0))
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(5)

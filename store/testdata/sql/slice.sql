@@ -1,0 +1,18 @@
+-- request: Calls?$filter=holdCount gt 1&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."mediaType" IN (?) AND (t1."holdCount" > ?) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = "voice"
+--   ?4 = int64(1)
+--   ?5 = int64(51)
+--   ?6 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."mediaType" IN (?) AND (t1."holdCount" > ?)
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = "voice"
+--   ?4 = int64(1)

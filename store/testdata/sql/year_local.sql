@@ -1,0 +1,18 @@
+-- request: Conversations?$filter=year(startedAt) eq 2026 and hour(startedAt) lt 9&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND ((CAST(substr(t1."startedAt", 1, 4) AS INTEGER) = ?) AND (CAST(substr(t1."startedAt", 12, 2) AS INTEGER) < ?)) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(2026)
+--   ?4 = int64(9)
+--   ?5 = int64(51)
+--   ?6 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND ((CAST(substr(t1."startedAt", 1, 4) AS INTEGER) = ?) AND (CAST(substr(t1."startedAt", 12, 2) AS INTEGER) < ?))
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(2026)
+--   ?4 = int64(9)

@@ -1,0 +1,16 @@
+-- request: Conversations?$filter=year(startedAtUTC) eq 2026&$select=id
+-- tenants: contoso, fabrikam
+
+-- page: limit 50, after (first page)
+SELECT t1."id" AS c0 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (CAST(strftime('%Y', (t1."startedAtUTC") / 1000.0, 'unixepoch') AS INTEGER) = ?) ORDER BY c0 LIMIT ? OFFSET ?
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(2026)
+--   ?4 = int64(51)
+--   ?5 = int64(0)
+
+-- count
+SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (CAST(strftime('%Y', (t1."startedAtUTC") / 1000.0, 'unixepoch') AS INTEGER) = ?)
+--   ?1 = "contoso"
+--   ?2 = "fabrikam"
+--   ?3 = int64(2026)
