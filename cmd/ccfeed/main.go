@@ -15,6 +15,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// The binary carries the time zone database, so tenant time zones work
+	// in a minimal container without tzdata.
+	_ "time/tzdata"
 
 	"github.com/rs/zerolog"
 
@@ -28,6 +31,9 @@ Usage:
   ccfeed serve [--db PATH] [--addr HOST:PORT] [flags]   serve the feed (creates a demo database if PATH does not exist)
   ccfeed token --db PATH --tenant NAME [--admin]         print an access token (last line of output)
   ccfeed token --db PATH --rotate-key | --revoke ID      manage signing keys and revocations
+  ccfeed load --db PATH --tenant NAME [--source KIND] FILE...   load vendor files (one transaction per file)
+  ccfeed tenant --db PATH --tenant NAME [--timezone ZONE]       tenant settings
+  ccfeed healthcheck [--url URL]                         probe a running server's /healthz (for containers)
 
 Run "ccfeed <command> -h" for the flags of a command.
 `
@@ -60,6 +66,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdServe(ctx, args[1:], stdout, stderr)
 	case "token":
 		return cmdToken(ctx, args[1:], stdout, stderr)
+	case "load":
+		return cmdLoad(ctx, args[1:], stdout, stderr)
+	case "tenant":
+		return cmdTenant(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

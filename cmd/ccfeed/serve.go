@@ -13,6 +13,7 @@ import (
 	"github.com/ccfeed/ccfeed"
 	"github.com/ccfeed/ccfeed/auth"
 	"github.com/ccfeed/ccfeed/edm"
+	"github.com/ccfeed/ccfeed/loaders"
 	"github.com/ccfeed/ccfeed/loaders/demo"
 	"github.com/ccfeed/ccfeed/server"
 	"github.com/ccfeed/ccfeed/store"
@@ -28,6 +29,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	timeout := fs.Duration("query-timeout", envDuration("CCFEED_QUERY_TIMEOUT", 60*time.Second), "longest one query may run (env CCFEED_QUERY_TIMEOUT)")
 	withDemo := fs.Bool("demo", env("CCFEED_DEMO", "true") == "true", "fill a new database with the demo data set (env CCFEED_DEMO)")
 	logFormat := fs.String("log-format", env("CCFEED_LOG_FORMAT", ""), "json or console (default: console on a terminal)")
+	inbox := fs.String("inbox", env("CCFEED_INBOX", ""), "drop `folder`: files put in DIR/<tenant>/ are loaded, then moved to done/ or failed/ (env CCFEED_INBOX)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +82,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("db", *dbPath).Msg("serving")
+	if *inbox != "" {
+		in := &loaders.Inbox{Dir: *inbox, DB: db, Log: func(format string, args ...any) {
+			log.Info().Msgf(format, args...)
+		}}
+		fmt.Fprintf(stdout, "Watching the %s\n", in)
+		go func() {
+			if err := in.Run(ctx); err != nil {
+				log.Error().Err(err).Msg("inbox stopped")
+			}
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/ccfeed/ccfeed/internal/feedtest"
+	"github.com/ccfeed/ccfeed/loaders/twoway"
+)
+
+// buildBinary builds ccfeed once per test run, with the repository's tags.
+var buildOnce struct {
+	sync.Once
+	path string
+	err  error
+}
+
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ccfeed-bin-")
+		if err != nil {
+			buildOnce.err = err
+			return
+		}
+		buildOnce.path = filepath.Join(dir, "ccfeed")
+		cmd := exec.Command("go", "build", "-tags", "sqlite_fts5 sqlite_math_functions", "-o", buildOnce.path, ".")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildOnce.err != nil {
+		t.Fatal(buildOnce.err)
+	}
+	return buildOnce.path
+}
+
+func counts(t *testing.T, path string) map[string]int {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := map[string]int{}
+	for _, tbl := range []string{"Conversations", "Messages", "Workitems", "Agents", "Loads", "ccfeed_staging"} {
+		var n int
+		if err := db.QueryRow(fmt.Sprintf("SELECT count(*) FROM %q", tbl)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out[tbl] = n
+	}
+	var ok string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
+		t.Fatalf("integrity_check: %q %v", ok, err)
+	}
+	return out
+}
+
+// TestKillDuringLoad kills "ccfeed load" in the middle of a large file: the
+// store must be exactly as before (the file is one transaction), readers
+// must keep being served meanwhile, and loading the file again completes it.
+func TestKillDuringLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and loads 200,000 rows")
+	}
+	bin := binary(t)
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "feed.db")
+	small := filepath.Join(feedtest.RepoRoot(t), "testdata", "twoway", "daily-overlap", "SYNTHETIC_two_way_conversation_report_2024-03-09.csv")
+	if out, err := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", small).CombinedOutput(); err != nil {
+		t.Fatalf("baseline load: %v\n%s", err, out)
+	}
+	before := counts(t, dbPath)
+
+	big := filepath.Join(dir, "big.csv")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := twoway.Synthetic(f, 200_000, 3, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), nil); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	tok := mintFor(t, bin, dbPath)
+	// A server over the same file answers while the load runs.
+	srv := exec.Command(bin, "serve", "--db", dbPath, "--addr", "127.0.0.1:0", "--demo=false", "--log-format", "json")
+	var srvOut bytes.Buffer
+	srv.Stdout, srv.Stderr = &srvOut, &srvOut
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+
+	load := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", "--progress", "100ms", big)
+	loadOut := &syncBuffer{}
+	load.Stdout, load.Stderr = loadOut, loadOut
+	if err := load.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill once the load reports having read a good part of the file (its
+	// transaction is open and holds those rows).
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if recordsRead(loadOut.String()) >= 50_000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the load did not get going; output:\n%s", loadOut.String())
+		}
+		if load.ProcessState != nil {
+			t.Fatalf("the load finished before it could be killed: %s", loadOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	addr := serverAddr(t, &srvOut)
+	for i := 0; i < 3; i++ {
+		got := get(t, "http://"+addr+"/odata/Messages/$count", tok)
+		if got != fmt.Sprint(before["Messages"]) {
+			t.Errorf("during the load, /Messages/$count = %s, want %d (a load is invisible until it commits)", got, before["Messages"])
+		}
+	}
+	if err := load.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = load.Wait()
+	srv.Process.Kill()
+	_ = srv.Wait()
+
+	after := counts(t, dbPath)
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("after the kill the store changed:\n before %v\n after  %v", before, after)
+	}
+
+	out, err := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", big).CombinedOutput()
+	if err != nil {
+		t.Fatalf("reload after the kill: %v\n%s", err, out)
+	}
+	done := counts(t, dbPath)
+	if done["Messages"] <= before["Messages"] || done["Loads"] != before["Loads"]+1 {
+		t.Fatalf("the rerun did not complete the load: before %v, after %v", before, done)
+	}
+	// And once more: nothing changes.
+	if out, err := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", big).CombinedOutput(); err != nil {
+		t.Fatalf("third load: %v\n%s", err, out)
+	}
+	again := counts(t, dbPath)
+	again["Loads"]--
+	done["ccfeed_staging"] = again["ccfeed_staging"]
+	if fmt.Sprint(again) != fmt.Sprint(done) {
+		t.Errorf("loading the same file again changed the store:\n %v\n %v", done, again)
+	}
+}
+
+// recordsRead finds the largest "N records" in progress lines.
+func recordsRead(out string) int {
+	best := 0
+	for _, line := range strings.Split(out, "\n") {
+		var pct float64
+		var size, n int
+		var name string
+		if _, err := fmt.Sscanf(line, "loading %s %f%% of %d bytes, %d records", &name, &pct, &size, &n); err == nil {
+			best = max(best, n)
+		}
+	}
+	return best
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func serverAddr(t *testing.T, out *bytes.Buffer) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(out.String(), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) == nil && m["message"] == "serving" {
+				return m["addr"].(string)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the server did not start:\n%s", out.String())
+	return ""
+}
+
+func mintFor(t *testing.T, bin, dbPath string) string {
+	t.Helper()
+	out, err := exec.Command(bin, "token", "--db", dbPath, "--tenant", "*").Output()
+	if err != nil {
+		t.Fatalf("ccfeed token: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return lines[len(lines)-1]
+}
+
+func get(t *testing.T, url, tok string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "curl", "-sS", "-H", "Authorization: Bearer "+tok, url).Output()
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return strings.TrimSpace(string(out))
+}

@@ -1,0 +1,300 @@
+package loaders
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ccfeed/ccfeed/edm"
+	"github.com/ccfeed/ccfeed/store"
+)
+
+// Batch is what a Source writes one file into: rows, rejects and staged
+// records, all in the file's single transaction.
+type Batch struct {
+	ctx    context.Context
+	lt     *store.LoadTx
+	model  *edm.Model
+	Tenant string
+	Source string
+	File   string
+	// Loc is the tenant's time zone, for sources that write local times.
+	Loc *time.Location
+	// Now is when the load started.
+	Now time.Time
+
+	loadID   string
+	read     int64
+	rejected int64
+	people   map[string]string
+	// Progress is told how many records were read (may be nil).
+	Progress func(records int64)
+}
+
+func newBatch(ctx context.Context, lt *store.LoadTx, m *edm.Model, tenant, source, file, loadID string, loc *time.Location, now time.Time) *Batch {
+	return &Batch{ctx: ctx, lt: lt, model: m, Tenant: tenant, Source: source, File: file,
+		Loc: loc, Now: now, loadID: loadID, people: map[string]string{}}
+}
+
+// NewTestBatch gives source tests a Batch over lt without the pipeline.
+func NewTestBatch(ctx context.Context, lt *store.LoadTx, m *edm.Model, tenant, source, file string, loc *time.Location) *Batch {
+	return newBatch(ctx, lt, m, tenant, source, file, tenant+":loader:test", loc, time.Now())
+}
+
+// Context is the load's context.
+func (b *Batch) Context() context.Context { return b.ctx }
+
+// ID is the key of a row of this tenant and source.
+func (b *Batch) ID(native string) string { return b.Tenant + ":" + b.Source + ":" + native }
+
+// Row starts a row of set with its identity columns.
+func (b *Batch) Row(set, native string) *store.Row {
+	s := b.model.Set(set)
+	if s == nil {
+		panic("loaders: unknown set " + set)
+	}
+	r := store.NewRow(s.Type.Table)
+	r.Set("id", b.ID(native)).Set("tenantId", b.Tenant).Set("source", b.Source).Set("sourceId", native)
+	return r
+}
+
+// Put writes a row (insert, update or leave unchanged).
+func (b *Batch) Put(r *store.Row) error {
+	_, err := b.lt.Upsert(b.ctx, r)
+	return err
+}
+
+// Read counts one record read from the file.
+func (b *Batch) Read() {
+	b.read++
+	if b.Progress != nil && b.read%1024 == 0 {
+		b.Progress(b.read)
+	}
+}
+
+// Records is the number of records read so far.
+func (b *Batch) Records() int64 { return b.read }
+
+// Reject records a refused record: file, line, field, reason and a short
+// excerpt of the raw value. Loading goes on.
+func (b *Batch) Reject(line int64, field, reason, raw string) error {
+	b.rejected++
+	native := fmt.Sprintf("%s-r%d", b.loadID[strings.LastIndexByte(b.loadID, ':')+1:], b.rejected)
+	s := b.model.Set("LoadRejects")
+	r := store.NewRow(s.Type.Table)
+	r.Set("id", b.Tenant+":loader:"+native).Set("tenantId", b.Tenant).Set("source", b.Source).Set("sourceId", native).
+		Set("loadId", b.loadID).Set("fileName", b.File).Set("line", line).Set("field", field).
+		Set("reason", reason).Set("excerpt", Excerpt(raw, 80))
+	_, err := b.lt.Upsert(b.ctx, r)
+	return err
+}
+
+// Rejected is the number of records refused so far.
+func (b *Batch) Rejected() int64 { return b.rejected }
+
+// Excerpt shortens s to n characters for reject messages.
+func Excerpt(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// Stage keeps a raw record of this source (see store.LoadTx.Stage).
+func (b *Batch) Stage(group, record string, seq int64, payload []byte, replace bool) (bool, error) {
+	return b.lt.Stage(b.ctx, b.Tenant, b.Source, record, group, seq, payload, replace)
+}
+
+// StagedGroups reports which of the groups already have staged records.
+func (b *Batch) StagedGroups(groups []string) (map[string]bool, error) {
+	return b.lt.StagedGroups(b.ctx, b.Tenant, b.Source, groups)
+}
+
+// Staged reads back every staged record of the groups.
+func (b *Batch) Staged(groups []string, fn func(group string, payload []byte) error) error {
+	return b.lt.Staged(b.ctx, b.Tenant, b.Source, groups, fn)
+}
+
+// Agent describes a person who handles conversations, as a source knows it.
+type Agent struct {
+	// SourceID is the source's own id for the agent, if it has one.
+	SourceID     string
+	Email        string
+	Name         string
+	FirstName    string
+	LastName     string
+	Roles        string
+	ControlGroup string
+	CustomID     string
+}
+
+// Agent returns the key of the Agents row for a, merging across sources: a
+// source id seen before maps to the same row; otherwise the same email
+// address (case-insensitive) is the same person; a source that gives only a
+// display name matches by name within the tenant when exactly one agent has
+// it. When no row matches, a new one is written for this source.
+func (b *Batch) Agent(a Agent) (string, error) {
+	a.Email = strings.ToLower(strings.TrimSpace(a.Email))
+	a.Name = strings.TrimSpace(a.Name)
+	if a.Name == "" {
+		a.Name = strings.TrimSpace(a.FirstName + " " + a.LastName)
+	}
+	key := a.SourceID
+	switch {
+	case key != "":
+	case a.Email != "":
+		key = "email:" + a.Email
+	case a.Name != "":
+		key = "name:" + strings.ToLower(a.Name)
+	default:
+		return "", nil
+	}
+	if id, ok := b.people["agent\x00"+key]; ok {
+		return id, nil
+	}
+	table := b.model.Set("Agents").Type.Table
+	id, found, err := b.lt.Alias(b.ctx, b.Tenant, "agent", b.Source, key)
+	if err != nil {
+		return "", err
+	}
+	own := found && strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
+	if !found && a.Email != "" {
+		ids, err := b.lt.FindBy(b.ctx, table, "emailAddress", b.Tenant, a.Email)
+		if err != nil {
+			return "", err
+		}
+		if len(ids) > 0 {
+			id, found = ids[0], true
+		}
+	}
+	if !found && a.Email == "" && a.Name != "" {
+		ids, err := b.lt.FindBy(b.ctx, table, "name", b.Tenant, a.Name)
+		if err != nil {
+			return "", err
+		}
+		if len(ids) == 1 {
+			id, found = ids[0], true
+		}
+	}
+	if !found {
+		id, own = b.ID("agent:"+shortHash(key)), true
+	}
+	if own {
+		native := strings.TrimPrefix(id, b.Tenant+":"+b.Source+":")
+		r := b.Row("Agents", native).Set("name", nz(a.Name)).Set("firstName", nz(a.FirstName)).
+			Set("lastName", nz(a.LastName)).Set("emailAddress", nz(a.Email)).Set("roles", nz(a.Roles)).
+			Set("controlGroup", nz(a.ControlGroup)).Set("customId", nz(a.CustomID))
+		if err := b.Put(r); err != nil {
+			return "", err
+		}
+	}
+	if err := b.lt.SetAlias(b.ctx, b.Tenant, "agent", b.Source, key, id); err != nil {
+		return "", err
+	}
+	b.people["agent\x00"+key] = id
+	return id, nil
+}
+
+// Customer describes a customer as a source knows them.
+type Customer struct {
+	SourceID     string
+	Email        string
+	Phone        string
+	FirstName    string
+	LastName     string
+	ProductGroup string
+}
+
+// Customer returns the key of the Customers row for c, merging across
+// sources by source id, then email address, then phone number.
+func (b *Batch) Customer(c Customer) (string, error) {
+	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
+	c.Phone = NormalizePhone(c.Phone)
+	key := c.SourceID
+	switch {
+	case key != "":
+	case c.Email != "":
+		key = "email:" + c.Email
+	case c.Phone != "":
+		key = "phone:" + c.Phone
+	default:
+		return "", nil
+	}
+	if id, ok := b.people["customer\x00"+key]; ok {
+		return id, nil
+	}
+	table := b.model.Set("Customers").Type.Table
+	id, found, err := b.lt.Alias(b.ctx, b.Tenant, "customer", b.Source, key)
+	if err != nil {
+		return "", err
+	}
+	own := found && strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
+	for _, m := range []struct{ col, v string }{{"emailAddress", c.Email}, {"phoneNumber", c.Phone}} {
+		if found || m.v == "" {
+			continue
+		}
+		ids, err := b.lt.FindBy(b.ctx, table, m.col, b.Tenant, m.v)
+		if err != nil {
+			return "", err
+		}
+		if len(ids) == 1 {
+			id, found = ids[0], true
+		}
+	}
+	if !found {
+		id, own = b.ID("customer:"+shortHash(key)), true
+	}
+	if own {
+		native := strings.TrimPrefix(id, b.Tenant+":"+b.Source+":")
+		r := b.Row("Customers", native).Set("firstName", nz(c.FirstName)).Set("lastName", nz(c.LastName)).
+			Set("emailAddress", nz(c.Email)).Set("phoneNumber", nz(c.Phone)).Set("productGroup", nz(c.ProductGroup))
+		if err := b.Put(r); err != nil {
+			return "", err
+		}
+	}
+	if err := b.lt.SetAlias(b.ctx, b.Tenant, "customer", b.Source, key, id); err != nil {
+		return "", err
+	}
+	b.people["customer\x00"+key] = id
+	return id, nil
+}
+
+// NormalizePhone keeps a leading '+' and the digits; "0" and values without
+// digits (LivePerson's placeholder) are no phone number.
+func NormalizePhone(s string) string {
+	var out []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' || (c == '+' && len(out) == 0) {
+			out = append(out, c)
+		}
+	}
+	p := string(out)
+	if strings.Trim(p, "+0") == "" {
+		return ""
+	}
+	return p
+}
+
+// nz turns "" into nil so empty text is stored as NULL.
+func nz(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// NZ is nz for source packages.
+func NZ(s string) any { return nz(s) }
+
+// shortHash names a person's row without putting their email address or
+// phone number into the key (keys travel in URLs).
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:8])
+}

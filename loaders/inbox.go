@@ -1,0 +1,164 @@
+package loaders
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ccfeed/ccfeed/edm"
+	"github.com/ccfeed/ccfeed/store"
+)
+
+// Inbox watches a drop folder: DIR/<tenant>/<file>. A file is loaded once it
+// is complete — its size and modification time unchanged for Settle — and
+// is then moved to DIR/<tenant>/done/ or, with a .error.txt beside it, to
+// DIR/<tenant>/failed/. Polling (rather than file-system events) works the
+// same on local disks, network shares and container volumes.
+type Inbox struct {
+	Dir      string
+	DB       *store.DB
+	Interval time.Duration
+	Settle   time.Duration
+	// Log receives one line per event; nil discards.
+	Log func(format string, args ...any)
+
+	seen map[string]fileState
+}
+
+type fileState struct {
+	size  int64
+	mtime time.Time
+	since time.Time
+}
+
+// Run polls until ctx ends.
+func (in *Inbox) Run(ctx context.Context) error {
+	if in.Interval <= 0 {
+		in.Interval = 2 * time.Second
+	}
+	if in.Settle <= 0 {
+		in.Settle = 2 * in.Interval
+	}
+	if err := os.MkdirAll(in.Dir, 0o755); err != nil {
+		return err
+	}
+	t := time.NewTicker(in.Interval)
+	defer t.Stop()
+	for {
+		in.Scan(ctx, time.Now())
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (in *Inbox) logf(format string, args ...any) {
+	if in.Log != nil {
+		in.Log(format, args...)
+	}
+}
+
+// ignored names are temporary files of copies in progress and hidden files.
+func ignored(name string) bool {
+	lower := strings.ToLower(name)
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") ||
+		strings.HasSuffix(lower, ".tmp") || strings.HasSuffix(lower, ".part") ||
+		strings.HasSuffix(lower, ".partial") || strings.HasSuffix(lower, ".crdownload") ||
+		strings.HasSuffix(lower, ".error.txt")
+}
+
+// Scan looks at the folder once and loads the files that are complete.
+func (in *Inbox) Scan(ctx context.Context, now time.Time) {
+	if in.seen == nil {
+		in.seen = map[string]fileState{}
+	}
+	tenants, err := os.ReadDir(in.Dir)
+	if err != nil {
+		in.logf("inbox: %v", err)
+		return
+	}
+	present := map[string]bool{}
+	for _, td := range tenants {
+		if !td.IsDir() || ignored(td.Name()) {
+			continue
+		}
+		tenant := td.Name()
+		if err := store.ValidTenantName(tenant); err != nil {
+			in.logf("inbox: folder %s is not a tenant name: %v", tenant, err)
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(in.Dir, tenant))
+		if err != nil {
+			continue
+		}
+		sort.Slice(files, func(i, j int) bool { return files[i].Name() < files[j].Name() })
+		for _, f := range files {
+			if !f.Type().IsRegular() || ignored(f.Name()) {
+				continue
+			}
+			path := filepath.Join(in.Dir, tenant, f.Name())
+			present[path] = true
+			info, err := f.Info()
+			if err != nil {
+				continue
+			}
+			st, ok := in.seen[path]
+			if !ok || st.size != info.Size() || !st.mtime.Equal(info.ModTime()) {
+				in.seen[path] = fileState{size: info.Size(), mtime: info.ModTime(), since: now}
+				continue
+			}
+			if now.Sub(st.since) < in.Settle {
+				continue
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			in.load(ctx, tenant, path)
+			delete(in.seen, path)
+		}
+	}
+	for p := range in.seen {
+		if !present[p] {
+			delete(in.seen, p)
+		}
+	}
+}
+
+func (in *Inbox) load(ctx context.Context, tenant, path string) {
+	res := LoadFile(ctx, in.DB, tenant, path, Options{})
+	if ctx.Err() != nil {
+		return // interrupted: the file stays for the next start
+	}
+	dest := "done"
+	if res.Status != edm.LoadLoaded {
+		dest = "failed"
+	}
+	dir := filepath.Join(filepath.Dir(path), dest)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		in.logf("inbox: %v", err)
+		return
+	}
+	target := filepath.Join(dir, filepath.Base(path))
+	if _, err := os.Stat(target); err == nil {
+		target = filepath.Join(dir, time.Now().UTC().Format("20060102T150405.000")+"-"+filepath.Base(path))
+	}
+	if err := os.Rename(path, target); err != nil {
+		in.logf("inbox: moving %s: %v", path, err)
+		return
+	}
+	if res.Status != edm.LoadLoaded {
+		_ = os.WriteFile(target+".error.txt", []byte(res.Message+"\n"), 0o644)
+		in.logf("inbox: %s for tenant %s failed: %s", filepath.Base(path), tenant, res.Message)
+		return
+	}
+	in.logf("inbox: loaded %s for tenant %s: %d records, %d rejected", filepath.Base(path), tenant, res.Records, res.Rejected)
+}
+
+// String describes the inbox for start-up messages.
+func (in *Inbox) String() string { return fmt.Sprintf("drop folder %s/<tenant>/", in.Dir) }

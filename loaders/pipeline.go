@@ -1,0 +1,244 @@
+package loaders
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/ccfeed/ccfeed/edm"
+	"github.com/ccfeed/ccfeed/store"
+)
+
+// Options tune a load.
+type Options struct {
+	// Kind forces the source; empty means detect it from the content.
+	Kind string
+	// Progress, when set, receives progress: a bar redrawn in place when
+	// Terminal is true, a line every few seconds otherwise.
+	Progress io.Writer
+	Terminal bool
+	// Every is the interval of plain progress lines (default 10s).
+	Every time.Duration
+}
+
+// Result is the outcome of loading one file.
+type Result struct {
+	File     string
+	Kind     string
+	LoadID   string
+	Status   string // edm.LoadLoaded or edm.LoadFailed
+	Message  string
+	Checksum string
+	Records  int64
+	Rejected int64
+	Counts   map[string]*store.Counts
+	Duration time.Duration
+}
+
+// LoadFiles loads each file in its own transaction and returns one result
+// per file. A failed file does not stop the others.
+func LoadFiles(ctx context.Context, db *store.DB, tenant string, paths []string, opt Options) []Result {
+	out := make([]Result, 0, len(paths))
+	for _, p := range paths {
+		if ctx.Err() != nil {
+			break
+		}
+		out = append(out, LoadFile(ctx, db, tenant, p, opt))
+	}
+	return out
+}
+
+// LoadFile loads one file: every row it yields commits with its journal entry
+// in one transaction, so a crash or kill in the middle leaves the store as it
+// was, and loading the file again completes it. A file that fails as a whole
+// is journaled as failed and changes nothing else.
+func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Options) Result {
+	start := time.Now()
+	res := Result{File: filepath.Base(path), Status: edm.LoadFailed}
+	loadID, err := newLoadID(start)
+	if err != nil {
+		res.Message = err.Error()
+		return res
+	}
+	res.LoadID = tenant + ":loader:" + loadID
+	fail := func(err error) Result {
+		res.Message = err.Error()
+		res.Duration = time.Since(start)
+		// The data transaction rolled back; record the failure on its own.
+		_ = db.Load(ctx, func(lt *store.LoadTx) error {
+			return writeJournal(ctx, lt, db.Model, tenant, loadID, &res, start, 0)
+		})
+		return res
+	}
+	if err := store.ValidTenantName(tenant); err != nil {
+		res.Message = err.Error()
+		return res
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	// The checksum is taken first, so the journal can tell a file loaded
+	// again from a new one even when parsing fails half way.
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return fail(err)
+	}
+	res.Checksum = hex.EncodeToString(h.Sum(nil))
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fail(err)
+	}
+	var readBytes atomic.Int64
+	br := bufio.NewReaderSize(&countingReader{r: f, n: &readBytes}, 1<<20)
+	head, _ := br.Peek(64 << 10)
+	var src Source
+	if opt.Kind != "" {
+		s, ok := Lookup(opt.Kind)
+		if !ok {
+			return fail(fmt.Errorf("unknown source kind %q (known: %s)", opt.Kind, strings.Join(Kinds(), ", ")))
+		}
+		src = s
+	} else if src, err = Detect(res.File, head); err != nil {
+		return fail(err)
+	}
+	res.Kind = src.Kind()
+	if err := db.EnsureTenant(ctx, tenant); err != nil {
+		return fail(err)
+	}
+	loc, err := db.TenantTimezone(ctx, tenant)
+	if err != nil {
+		return fail(err)
+	}
+	prog := newProgress(opt, res.File, st.Size(), &readBytes)
+	defer prog.stop()
+	err = db.Load(ctx, func(lt *store.LoadTx) error {
+		b := newBatch(ctx, lt, db.Model, tenant, src.Kind(), res.File, res.LoadID, loc, start)
+		b.Progress = prog.records
+		if err := src.Load(ctx, &File{Name: res.File, R: br, RA: f, Size: st.Size()}, b); err != nil {
+			return err
+		}
+		res.Records, res.Rejected = b.read, b.rejected
+		res.Counts = lt.Counts
+		res.Status = edm.LoadLoaded
+		res.Duration = time.Since(start)
+		return writeJournal(ctx, lt, db.Model, tenant, loadID, &res, start, st.Size())
+	})
+	if err != nil {
+		res.Status = edm.LoadFailed
+		res.Counts = nil
+		res.Records, res.Rejected = 0, 0
+		if errors.Is(err, context.Canceled) {
+			return fail(fmt.Errorf("%s: interrupted; nothing of the file was kept, load it again", res.File))
+		}
+		return fail(err)
+	}
+	prog.done(res)
+	return res
+}
+
+// newLoadID is sortable by time and unique (random suffix).
+func newLoadID(t time.Time) (string, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return t.UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:]), nil
+}
+
+// writeJournal writes the Loads row of a load.
+func writeJournal(ctx context.Context, lt *store.LoadTx, m *edm.Model, tenant, loadID string, res *Result, start time.Time, size int64) error {
+	t := m.Set("Loads").Type.Table
+	r := store.NewRow(t)
+	var ins, upd, same int64
+	for _, c := range res.Counts {
+		ins += int64(c.Inserted)
+		upd += int64(c.Updated)
+		same += int64(c.Unchanged)
+	}
+	// Rejects are rows of LoadRejects, not data: count them once, as rejected.
+	if c := res.Counts["LoadRejects"]; c != nil {
+		ins -= int64(c.Inserted)
+		upd -= int64(c.Updated)
+		same -= int64(c.Unchanged)
+	}
+	r.Set("id", tenant+":loader:"+loadID).Set("tenantId", tenant).Set("source", nzKind(res.Kind)).Set("sourceId", loadID).
+		Set("kind", "file").Set("fileName", res.File).Set("checksum", nz(res.Checksum)).Set("sizeBytes", size).
+		Set("status", res.Status).Set("message", nz(res.Message)).Set("startedAtUTC", start).
+		Set("finishedAtUTC", start.Add(res.Duration)).Set("rowsRead", res.Records).
+		Set("inserted", ins).Set("updated", upd).Set("unchanged", same).Set("rejected", res.Rejected)
+	_, err := lt.Upsert(ctx, r)
+	return err
+}
+
+func nzKind(k string) string {
+	if k == "" {
+		return "unknown"
+	}
+	return k
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// Summary renders results for the command line: per file, then per set.
+func Summary(results []Result) string {
+	var b strings.Builder
+	totals := map[string]*store.Counts{}
+	for _, r := range results {
+		if r.Status != edm.LoadLoaded {
+			fmt.Fprintf(&b, "FAILED  %s: %s\n", r.File, r.Message)
+			continue
+		}
+		fmt.Fprintf(&b, "loaded  %s (%s): %d records, %d rejected, %s\n", r.File, r.Kind, r.Records, r.Rejected, r.Duration.Round(time.Millisecond))
+		for set, c := range r.Counts {
+			if set == "Loads" || set == "LoadRejects" {
+				continue
+			}
+			t := totals[set]
+			if t == nil {
+				t = &store.Counts{}
+				totals[set] = t
+			}
+			t.Inserted += c.Inserted
+			t.Updated += c.Updated
+			t.Unchanged += c.Unchanged
+		}
+	}
+	if len(totals) > 0 {
+		sets := make([]string, 0, len(totals))
+		for s := range totals {
+			sets = append(sets, s)
+		}
+		sort.Strings(sets)
+		fmt.Fprintf(&b, "\n%-30s %10s %10s %10s\n", "entity set", "inserted", "updated", "unchanged")
+		for _, s := range sets {
+			c := totals[s]
+			fmt.Fprintf(&b, "%-30s %10d %10d %10d\n", s, c.Inserted, c.Updated, c.Unchanged)
+		}
+	}
+	return b.String()
+}
