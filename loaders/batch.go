@@ -76,6 +76,9 @@ func (b *Batch) Read() {
 	}
 }
 
+// AddRead counts n records read (for sources that read in batches).
+func (b *Batch) AddRead(n int64) { b.read += n }
+
 // Records is the number of records read so far.
 func (b *Batch) Records() int64 { return b.read }
 
@@ -108,6 +111,11 @@ func Excerpt(s string, n int) string {
 // Stage keeps a raw record of this source (see store.LoadTx.Stage).
 func (b *Batch) Stage(group, record string, seq int64, payload []byte, replace bool) (bool, error) {
 	return b.lt.Stage(b.ctx, b.Tenant, b.Source, record, group, seq, payload, replace)
+}
+
+// StagePacked is Stage for a payload encoded with store.Pack.
+func (b *Batch) StagePacked(group, record string, seq int64, payload []byte) (bool, error) {
+	return b.lt.StagePacked(b.ctx, b.Tenant, b.Source, record, group, seq, payload, false)
 }
 
 // StagedGroups reports which of the groups already have staged records.
@@ -193,8 +201,12 @@ func (b *Batch) Agent(a Agent) (string, error) {
 			return "", err
 		}
 	}
-	if err := b.lt.SetAlias(b.ctx, b.Tenant, "agent", b.Source, key, id); err != nil {
-		return "", err
+	// An alias is written only when it says something: the row of this
+	// source and key has a deterministic id, so "no alias" means that row.
+	if id != b.ID("agent:"+shortHash(key)) {
+		if err := b.lt.SetAlias(b.ctx, b.Tenant, "agent", b.Source, key, id); err != nil {
+			return "", err
+		}
 	}
 	b.people["agent\x00"+key] = id
 	return id, nil
@@ -257,8 +269,10 @@ func (b *Batch) Customer(c Customer) (string, error) {
 			return "", err
 		}
 	}
-	if err := b.lt.SetAlias(b.ctx, b.Tenant, "customer", b.Source, key, id); err != nil {
-		return "", err
+	if id != b.ID("customer:"+shortHash(key)) {
+		if err := b.lt.SetAlias(b.ctx, b.Tenant, "customer", b.Source, key, id); err != nil {
+			return "", err
+		}
 	}
 	b.people["customer\x00"+key] = id
 	return id, nil

@@ -34,9 +34,12 @@ func registerDriver() {
 			if err := c.RegisterFunc("ccfeed_regexp", regexpMatch, true); err != nil {
 				return err
 			}
-			// Sorts for $orderby on unindexed columns stay in memory, and
-			// mmap lets readers use the OS page cache without copying.
-			_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456", nil)
+			// Sorts for $orderby on unindexed columns stay in memory.
+			// Memory-mapped reads are off: they were ~10% faster on a full
+			// export, but every mapped page counts in the server's
+			// resident memory, which then grows with the data read
+			// (63 MB -> 293 MB over 1M rows) instead of staying flat.
+			_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0", nil)
 			return err
 		}})
 	})
@@ -151,8 +154,9 @@ func Open(path string, m *edm.Model, opt Options) (*DB, error) {
 	// lookups daily), so foreign keys are not enforced by SQLite; the
 	// navigation joins tolerate dangling keys.
 	q.Set("_foreign_keys", "0")
-	// 64 MB of page cache per connection (negative means KiB).
-	q.Set("_cache_size", "-262144")
+	// 64 MB of page cache for the writer (negative means KiB): more made no
+	// difference to load speed and would grow the loader with the file.
+	q.Set("_cache_size", "-65536")
 	q.Set("_txlock", "immediate")
 	writeDSN := "file:" + escapePath(path) + "?" + q.Encode()
 	w, err := sql.Open(driverName, writeDSN)
@@ -172,7 +176,10 @@ func Open(path string, m *edm.Model, opt Options) (*DB, error) {
 	rq := url.Values{}
 	rq.Set("mode", "ro")
 	rq.Set("_busy_timeout", "10000")
-	rq.Set("_cache_size", "-65536")
+	// Reads walk indexes in order and the OS caches the file; 8 MB of page
+	// cache per connection keeps the process flat however much is read
+	// (28 MB peak for an export of 100K or 1M rows).
+	rq.Set("_cache_size", "-8192")
 	// Paging re-runs the same few statements; keep them prepared.
 	rq.Set("_stmt_cache_size", "64")
 	// query_only makes a read connection unable to write even through a

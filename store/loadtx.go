@@ -1,9 +1,13 @@
 package store
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
+	"sync"
 
 	"github.com/ccfeed/ccfeed/edm"
 )
@@ -88,6 +92,12 @@ func (lt *LoadTx) close() {
 // same key replaces the stored one (records keyed by a natural id whose
 // later copies are newer). It reports whether anything changed.
 func (lt *LoadTx) Stage(ctx context.Context, tenant, source, record, group string, seq int64, payload []byte, replace bool) (bool, error) {
+	return lt.StagePacked(ctx, tenant, source, record, group, seq, Pack(payload), replace)
+}
+
+// StagePacked is Stage for a payload already encoded with Pack (a loader
+// may pack in another goroutine, off the transaction's path).
+func (lt *LoadTx) StagePacked(ctx context.Context, tenant, source, record, group string, seq int64, payload []byte, replace bool) (bool, error) {
 	res, err := lt.stage.ExecContext(ctx, tenant, source, record, group, seq, payload)
 	if err != nil {
 		return false, err
@@ -128,6 +138,10 @@ func (lt *LoadTx) Staged(ctx context.Context, tenant, source string, groups []st
 				rows.Close()
 				return err
 			}
+			if p, err = unpack(p); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: staged record of %s: %w", g, err)
+			}
 			if err := fn(g, p); err != nil {
 				rows.Close()
 				return err
@@ -139,6 +153,53 @@ func (lt *LoadTx) Staged(ctx context.Context, tenant, source string, groups []st
 		}
 	}
 	return nil
+}
+
+// Staged payloads start with a format byte. Records of event sources repeat
+// names and ids on every event, and deflate at its fastest level shrinks
+// them several times, which is most of what a load writes.
+const (
+	packRaw     byte = 0
+	packDeflate byte = 1
+)
+
+// Pack encodes a staged payload. It is safe for concurrent use.
+func Pack(p []byte) []byte {
+	pk := packers.Get().(*packer)
+	defer packers.Put(pk)
+	pk.buf.Reset()
+	pk.buf.WriteByte(packDeflate)
+	pk.w.Reset(&pk.buf)
+	pk.w.Write(p)
+	pk.w.Close()
+	if pk.buf.Len() >= len(p)+1 {
+		return append([]byte{packRaw}, p...)
+	}
+	return append([]byte(nil), pk.buf.Bytes()...)
+}
+
+type packer struct {
+	w   *flate.Writer
+	buf bytes.Buffer
+}
+
+var packers = sync.Pool{New: func() any {
+	pk := &packer{}
+	pk.w, _ = flate.NewWriter(&pk.buf, flate.BestSpeed)
+	return pk
+}}
+
+func unpack(p []byte) ([]byte, error) {
+	if len(p) == 0 {
+		return nil, fmt.Errorf("empty payload")
+	}
+	switch p[0] {
+	case packRaw:
+		return p[1:], nil
+	case packDeflate:
+		return io.ReadAll(flate.NewReader(bytes.NewReader(p[1:])))
+	}
+	return nil, fmt.Errorf("unknown payload format %d", p[0])
 }
 
 // StagedGroups reports which groups have at least one staged record.

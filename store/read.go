@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/ccfeed/ccfeed"
@@ -125,10 +126,27 @@ func (t *translator) keysetAfter(b *block, lay *query.Layout, after []any) (Frag
 			exprs[i] = f
 		}
 	}
+	// With one tenant in scope, the tenant key is fixed: "tenant > x" is
+	// impossible and "tenant = x" always true, and leaving them out lets
+	// SQLite seek the (tenantId, id) index to the resume point.
+	fixed := map[int]bool{}
+	if len(t.scope.tenants) == 1 {
+		for i, idx := range lay.Order {
+			if c := lay.Cols[idx]; c.X == nil && c.Prop.Name == "tenantId" && after[i] == t.scope.tenants[0] {
+				fixed[i] = true
+			}
+		}
+	}
 	var alts []Fragment
 	for i := range lay.Order {
+		if fixed[i] {
+			continue
+		}
 		var conj []Fragment
 		for j := 0; j < i; j++ {
+			if fixed[j] {
+				continue
+			}
 			if after[j] == nil {
 				conj = append(conj, exprs[j].Wrap("", " IS NULL"))
 			} else {
@@ -201,6 +219,54 @@ func (db *DB) ReadPage(ctx context.Context, p *ccfeed.Principal, plan *query.Pla
 	if err != nil {
 		return false, err
 	}
+	if len(lay.Order) == 2 && len(sc.tenants) > 1 && page.Skip == 0 {
+		return db.readByTenant(ctx, sc, plan, lay, page, emit)
+	}
+	return db.readPage(ctx, sc, plan, lay, page, emit)
+}
+
+// readByTenant reads a page in key order, (tenantId, id), one tenant at a
+// time. SQLite cannot seek a keyset across an IN list of tenants, so a page
+// of a many-tenant principal would scan each tenant from its first row; one
+// tenant at a time, every page is an index range that starts where the last
+// one ended.
+func (db *DB) readByTenant(ctx context.Context, sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, emit query.RowFunc) (bool, error) {
+	tenants := slices.Clone(sc.tenants)
+	slices.Sort(tenants)
+	start := ""
+	if page.After != nil {
+		start, _ = page.After[0].(string)
+	}
+	remaining := page.Limit
+	for _, tn := range tenants {
+		if tn < start {
+			continue
+		}
+		one := &scope{tenants: []string{tn}, businessUnits: sc.businessUnits}
+		pg := query.Page{Limit: remaining}
+		if tn == start {
+			pg.After = page.After
+		}
+		n := 0
+		more, err := db.readPage(ctx, one, plan, lay, pg, func(row []any) error {
+			n++
+			return emit(row)
+		})
+		if err != nil || more {
+			return more, err
+		}
+		// remaining can reach 0 here: the next tenant is then asked for
+		// zero rows, which reads one to tell whether more follow.
+		remaining -= n
+		if remaining < 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// readPage runs one page query.
+func (db *DB) readPage(ctx context.Context, sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, emit query.RowFunc) (more bool, err error) {
 	stmt, err := db.pageSQL(sc, plan, lay, page)
 	if err != nil {
 		return false, err

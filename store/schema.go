@@ -225,8 +225,8 @@ func columnsOf(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, 
 }
 
 // createTable is the DDL of a model table. Rows keep SQLite's rowid (full-
-// text indexes need an integer rowid); the text key is UNIQUE, which gives
-// the index that key lookups and keyset paging use.
+// text indexes need an integer rowid); the key is made unique by the index
+// on (tenantId, id) that indexes() declares.
 func (db *DB) createTable(t *edm.Table) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE %s (\n", db.Dialect.Quote(t.Name))
@@ -235,10 +235,7 @@ func (db *DB) createTable(t *edm.Table) string {
 			b.WriteString(",\n")
 		}
 		fmt.Fprintf(&b, "  %s %s", db.Dialect.Quote(c.Column()), db.Dialect.ColumnType(c.Type))
-		switch {
-		case c.Name == "id":
-			b.WriteString(" NOT NULL UNIQUE")
-		case !c.Nullable:
+		if !c.Nullable {
 			b.WriteString(" NOT NULL")
 		}
 	}
@@ -290,7 +287,13 @@ func indexName(t *edm.Table, c *edm.Property) string {
 // the model marks Indexed (foreign keys and UTC times), because every query
 // carries a tenant condition and BI tools filter and join on these.
 func (db *DB) indexes(t *edm.Table) []string {
-	var out []string
+	// (tenantId, id) is unique (id holds its tenant) and is the index
+	// everything stands on: key lookups and joins carry the tenant
+	// condition, and paging orders by (tenantId, id), which SQLite reads
+	// from this index in order for one tenant or a list of them, with no
+	// sort, so every page costs the same.
+	out := []string{fmt.Sprintf("CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s, %s)",
+		db.Dialect.Quote("ux_"+t.Name+"_key"), db.Dialect.Quote(t.Name), db.Dialect.Quote("tenantId"), db.Dialect.Quote("id"))}
 	for _, c := range t.Columns {
 		if !c.Indexed {
 			continue

@@ -89,6 +89,19 @@ func indexedColumns(t testing.TB, db *sql.DB, table string) map[string]bool {
 	return out
 }
 
+// uniqueIndex reports whether table has a UNIQUE index on exactly cols.
+func uniqueIndex(t testing.TB, db *sql.DB, table, cols string) bool {
+	t.Helper()
+	var n int
+	err := db.QueryRow(`SELECT count(*) FROM (SELECT il.name FROM pragma_index_list(?) AS il,
+		pragma_index_info(il.name) AS ii WHERE il."unique" = 1 GROUP BY il.name HAVING group_concat(ii.name, ',') = ?)`,
+		table, cols).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
+}
+
 // checkSchema asserts that every model table, column and (tenantId, col)
 // index exists, and the key is unique.
 func checkSchema(t testing.TB, raw *sql.DB) {
@@ -114,8 +127,8 @@ func checkSchema(t testing.TB, raw *sql.DB) {
 				t.Errorf("%s has no index on (tenantId, %s); indexes: %v", tbl.Name, c.Column(), idx)
 			}
 		}
-		if !idx["id"] {
-			t.Errorf("%s has no unique index on id", tbl.Name)
+		if !uniqueIndex(t, raw, tbl.Name, "tenantId,id") {
+			t.Errorf("%s has no unique index on (tenantId, id)", tbl.Name)
 		}
 	}
 	for _, internal := range []string{"ccfeed_meta", "ccfeed_tenants", "ccfeed_keys", "ccfeed_revoked"} {

@@ -104,7 +104,8 @@ func (w *Writer) prepare(ctx context.Context, t *edm.Table) (*tableStmts, error)
 	}
 	// The update only fires when a value differs, so "unchanged" is told
 	// apart from "updated" by the number of rows it changed.
-	upd := fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND (%s)", q(t.Name), strings.Join(sets, ", "), q("id"), strings.Join(diffs, " OR "))
+	upd := fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND %s = ? AND (%s)", q(t.Name), strings.Join(sets, ", "),
+		q("tenantId"), q("id"), strings.Join(diffs, " OR "))
 	su, err := w.tx.PrepareContext(ctx, upd)
 	if err != nil {
 		return nil, err
@@ -242,7 +243,7 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 		}
 		args = append(args, vals[i])
 	}
-	args = append(args, id)
+	args = append(args, tenant, id)
 	for i, c := range t.Columns {
 		if c.Name != "id" {
 			args = append(args, vals[i])

@@ -25,6 +25,7 @@ import (
 
 	"github.com/ccfeed/ccfeed/loaders"
 	"github.com/ccfeed/ccfeed/loaders/csvin"
+	"github.com/ccfeed/ccfeed/store"
 )
 
 func init() { loaders.Register(Source{}) }
@@ -87,7 +88,7 @@ type event struct {
 
 // flushEvery bounds memory: conversations are staged and rebuilt in groups
 // of this many, whatever the size of the file.
-const flushEvery = 5000
+const flushEvery = 1000
 
 // Load implements loaders.Source. Events are collected per conversation;
 // every flushEvery conversations, each conversation's events from this file
@@ -95,6 +96,10 @@ const flushEvery = 5000
 // conversation first seen in this file is rebuilt from memory; one with
 // events staged by earlier files is rebuilt from all its staged chunks, with
 // repeated events (overlapping reports) counted once.
+//
+// Reading runs in its own goroutine, one batch ahead of writing: parsing,
+// hashing and packing the chunks overlap with SQLite, which only the
+// goroutine that owns the transaction may use.
 func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error {
 	r, err := csvin.Open(f.Name, f.R, nil)
 	if err != nil {
@@ -105,82 +110,146 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 			return &loaders.FileError{File: f.Name, Line: 1, Msg: fmt.Sprintf("the header has no %q column: not a two-way conversation report", strings.ReplaceAll(need, " ", "_"))}
 		}
 	}
-	pending := map[string][]event{}
-	for {
-		if err := ctx.Err(); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan *batch, 1)
+	go read(ctx, f.Name, r, b.Loc, b.Progress, batches)
+	for bt := range batches {
+		if bt.err != nil {
+			return bt.err
+		}
+		if err := write(b, bt); err != nil {
 			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// batch is what the reader hands the writer: up to flushEvery conversations
+// with their events and packed chunks, and the rejected records.
+type batch struct {
+	records int64
+	rejects []reject
+	groups  []string
+	events  map[string][]event
+	chunks  map[string]chunk
+	err     error
+}
+
+type reject struct {
+	line               int64
+	field, reason, raw string
+}
+
+type chunk struct {
+	key     string
+	seq     int64
+	payload []byte
+}
+
+// read parses the file into batches. It stops at the first error (sent as
+// a batch) or when ctx ends.
+func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location, progress func(int64), out chan<- *batch) {
+	defer close(out)
+	send := func(bt *batch) bool {
+		select {
+		case out <- bt:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	var total int64
+	bt := &batch{events: map[string][]event{}}
+	for {
+		if ctx.Err() != nil {
+			return
 		}
 		rec, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return asFileError(err)
+			send(&batch{err: asFileError(err)})
+			return
 		}
-		b.Read()
+		bt.records++
+		total++
+		if progress != nil && total%1024 == 0 {
+			progress(total)
+		}
 		line := int64(r.Line())
 		if err := r.Width(rec); err != nil {
-			if err := b.Reject(line, "", err.Error(), strings.Join(rec, string(r.Delim))); err != nil {
-				return err
-			}
+			bt.rejects = append(bt.rejects, reject{line, "", err.Error(), strings.Join(rec, string(r.Delim))})
 			continue
 		}
-		ev, field, why, raw := parse(r, rec, b.Loc)
+		ev, field, why, raw := parse(r, rec, loc)
 		if why != "" {
-			if err := b.Reject(line, field, why, raw); err != nil {
-				return err
-			}
+			bt.rejects = append(bt.rejects, reject{line, field, why, raw})
 			continue
 		}
-		ev.Line, ev.File = line, f.Name
+		ev.Line, ev.File = line, file
 		ev.Hash = ev.hash()
-		pending[ev.Conv] = append(pending[ev.Conv], ev)
-		if len(pending) >= flushEvery {
-			if err := flush(b, pending); err != nil {
-				return err
+		bt.events[ev.Conv] = append(bt.events[ev.Conv], ev)
+		if len(bt.events) >= flushEvery {
+			bt.pack()
+			if !send(bt) {
+				return
 			}
-			clear(pending)
+			bt = &batch{events: map[string][]event{}}
 		}
 	}
-	return flush(b, pending)
+	bt.pack()
+	send(bt)
 }
 
-// flush stages each pending conversation's events as one chunk and rebuilds
-// the conversations.
-func flush(b *loaders.Batch, pending map[string][]event) error {
-	if len(pending) == 0 {
+// pack sorts the batch's conversations and encodes each one's chunk.
+func (bt *batch) pack() {
+	bt.groups = make([]string, 0, len(bt.events))
+	for g := range bt.events {
+		bt.groups = append(bt.groups, g)
+	}
+	sort.Strings(bt.groups)
+	bt.chunks = make(map[string]chunk, len(bt.events))
+	for _, g := range bt.groups {
+		evs := bt.events[g]
+		h := sha256.New()
+		seq := evs[0].Time
+		for _, e := range evs {
+			h.Write([]byte(e.Hash))
+			seq = min(seq, e.Time)
+		}
+		payload, _ := json.Marshal(evs)
+		bt.chunks[g] = chunk{key: g + ":" + hex.EncodeToString(h.Sum(nil)[:12]), seq: seq, payload: store.Pack(payload)}
+	}
+}
+
+// write stages the batch's chunks and rebuilds its conversations.
+func write(b *loaders.Batch, bt *batch) error {
+	b.AddRead(bt.records)
+	for _, r := range bt.rejects {
+		if err := b.Reject(r.line, r.field, r.reason, r.raw); err != nil {
+			return err
+		}
+	}
+	if len(bt.groups) == 0 {
 		return nil
 	}
-	groups := make([]string, 0, len(pending))
-	for g := range pending {
-		groups = append(groups, g)
-	}
-	sort.Strings(groups)
-	known, err := b.StagedGroups(groups)
+	known, err := b.StagedGroups(bt.groups)
 	if err != nil {
 		return err
 	}
 	var again []string
-	for _, g := range groups {
-		evs := pending[g]
-		h := sha256.New()
-		for _, e := range evs {
-			h.Write([]byte(e.Hash))
-		}
-		key := g + ":" + hex.EncodeToString(h.Sum(nil)[:12])
-		payload, _ := json.Marshal(evs)
-		seq := evs[0].Time
-		for _, e := range evs {
-			seq = min(seq, e.Time)
-		}
-		if _, err := b.Stage(g, key, seq, payload, false); err != nil {
+	for _, g := range bt.groups {
+		c := bt.chunks[g]
+		if _, err := b.StagePacked(g, c.key, c.seq, c.payload); err != nil {
 			return err
 		}
 		if known[g] {
 			again = append(again, g)
 			continue
 		}
-		if err := derive(b, g, dedupe(evs)); err != nil {
+		if err := derive(b, g, dedupe(bt.events[g])); err != nil {
 			return err
 		}
 	}
@@ -295,15 +364,18 @@ func intText(n *int64) string {
 	return strconv.FormatInt(*n, 10)
 }
 
-// dedupe keeps the first copy of each event (a report may repeat a row).
+// dedupe keeps the first copy of each event (a report may repeat a row). A
+// conversation has a handful of events, so a scan beats a map.
 func dedupe(evs []event) []event {
-	seen := make(map[string]bool, len(evs))
 	out := evs[:0:0]
+next:
 	for _, e := range evs {
-		if !seen[e.Hash] {
-			seen[e.Hash] = true
-			out = append(out, e)
+		for _, o := range out {
+			if o.Hash == e.Hash {
+				continue next
+			}
 		}
+		out = append(out, e)
 	}
 	return out
 }

@@ -2,7 +2,7 @@
 -- tenants: contoso, fabrikam
 
 -- page: limit 50, after (first page)
-SELECT t1."id" AS c0, t1."startedAtUTC" AS c1, t2."name" AS c2 FROM "Conversations" AS t1 LEFT JOIN "Queues" AS t2 ON t2."id" = t1."queueId" AND t2."tenantId" IN (?, ?) WHERE t1."tenantId" IN (?, ?) ORDER BY c1 DESC, c2, c0 LIMIT ? OFFSET ?
+SELECT t1."id" AS c0, t1."startedAtUTC" AS c1, t2."name" AS c2, t1."tenantId" AS c3 FROM "Conversations" AS t1 LEFT JOIN "Queues" AS t2 ON t2."id" = t1."queueId" AND t2."tenantId" IN (?, ?) WHERE t1."tenantId" IN (?, ?) ORDER BY c1 DESC, c2, c3, c0 LIMIT ? OFFSET ?
 --   ?1 = "contoso"
 --   ?2 = "fabrikam"
 --   ?3 = "contoso"
