@@ -21,6 +21,7 @@ func declareConversations(b *builder) {
 		str("customerEmailAddress", "Email address of the customer."),
 		fk("agentId", "Last agent who handled the conversation; joins to Agents.id. Workitems has every agent."),
 		fk("queueId", "Last queue (or skill) the conversation was routed through; joins to Queues.id."),
+		str("agentGroup", "Group of the last agent, for sources that organise agents in groups (LivePerson)."),
 		utc("startedAtUTC", "When the conversation started."),
 		local("startedAt", "startedAtUTC", "When the conversation started."),
 		utc("endedAtUTC", "When the conversation ended; empty while it is open."),
@@ -70,7 +71,7 @@ func declareConversations(b *builder) {
 	_ = all
 
 	common := []string{"mediaType", "channelId", "channelType", "businessUnitId", "customerId",
-		"customerFirstName", "customerLastName", "customerPhoneNumber", "customerEmailAddress", "agentId", "queueId",
+		"customerFirstName", "customerLastName", "customerPhoneNumber", "customerEmailAddress", "agentId", "queueId", "agentGroup",
 		"startedAtUTC", "startedAt", "endedAtUTC", "endedAt", "durationInSeconds", "status",
 		"conversationEndedReason", "sourceEndedReason", "endedReasonDetail", "nextConversationId",
 		"openingCheckResult", "isOutbound", "afterHours", "inChannelOpenDurationInSeconds",

@@ -18,8 +18,7 @@ import (
 	"github.com/ccfeed/ccfeed/edm"
 	"github.com/ccfeed/ccfeed/internal/feedtest"
 	"github.com/ccfeed/ccfeed/loaders"
-	_ "github.com/ccfeed/ccfeed/loaders/ino"
-	_ "github.com/ccfeed/ccfeed/loaders/twoway"
+	_ "github.com/ccfeed/ccfeed/loaders/all"
 )
 
 var update = flag.Bool("update", false, "rewrite the want.json of every loader case from what the loaders produce")
@@ -57,14 +56,18 @@ type wantFile struct {
 
 const tenant = "acme"
 
-// TestCases runs every folder under testdata/<source>/<case>/: load the input
-// files into a fresh store and compare with want.json.
+// TestCases runs every folder under testdata/<source>/<case>/, for every
+// registered source kind: load the input files into a fresh store and
+// compare with want.json.
 func TestCases(t *testing.T) {
 	root := filepath.Join(feedtest.RepoRoot(t), "testdata")
-	for _, src := range []string{"twoway", "ino"} {
+	for _, src := range loaders.Kinds() {
 		dirs, err := os.ReadDir(filepath.Join(root, src))
 		if err != nil {
-			t.Fatalf("no cases for %s: %v", src, err)
+			if src == loaders.KindTwoWay || src == loaders.KindIno {
+				t.Fatalf("no cases for %s: %v", src, err)
+			}
+			continue
 		}
 		for _, d := range dirs {
 			if !d.IsDir() {

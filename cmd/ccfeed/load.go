@@ -10,8 +10,7 @@ import (
 	"github.com/ccfeed/ccfeed/edm"
 	"github.com/ccfeed/ccfeed/loaders"
 	// Each source registers itself with the loaders package.
-	_ "github.com/ccfeed/ccfeed/loaders/ino"
-	_ "github.com/ccfeed/ccfeed/loaders/twoway"
+	_ "github.com/ccfeed/ccfeed/loaders/all"
 )
 
 func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {

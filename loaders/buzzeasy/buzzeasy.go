@@ -1,0 +1,2 @@
+// Package buzzeasy loads buzzeasy data (work in progress).
+package buzzeasy

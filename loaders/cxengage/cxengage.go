@@ -1,0 +1,2 @@
+// Package cxengage loads cxengage data (work in progress).
+package cxengage

@@ -1,0 +1,2 @@
+// Package liveperson loads liveperson data (work in progress).
+package liveperson

@@ -1,0 +1,2 @@
+// Package pull schedules and runs API pulls (work in progress).
+package pull
