@@ -33,6 +33,7 @@ Usage:
   ccfeed token --db PATH --rotate-key | --revoke ID      manage signing keys and revocations
   ccfeed load --db PATH --tenant NAME [--source KIND] FILE...   load vendor files (one transaction per file)
   ccfeed tenant --db PATH --tenant NAME [--timezone ZONE]       tenant settings
+  ccfeed sync --db PATH --sources FILE                           run every configured API pull once
   ccfeed healthcheck [--url URL]                         probe a running server's /healthz (for containers)
 
 Run "ccfeed <command> -h" for the flags of a command.
@@ -70,6 +71,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdLoad(ctx, args[1:], stdout, stderr)
 	case "tenant":
 		return cmdTenant(ctx, args[1:], stdout, stderr)
+	case "sync":
+		return cmdSync(ctx, args[1:], stdout, stderr)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":

@@ -30,6 +30,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	withDemo := fs.Bool("demo", env("CCFEED_DEMO", "true") == "true", "fill a new database with the demo data set (env CCFEED_DEMO)")
 	logFormat := fs.String("log-format", env("CCFEED_LOG_FORMAT", ""), "json or console (default: console on a terminal)")
 	inbox := fs.String("inbox", env("CCFEED_INBOX", ""), "drop `folder`: files put in DIR/<tenant>/ are loaded, then moved to done/ or failed/ (env CCFEED_INBOX)")
+	sources := fs.String("sources", env("CCFEED_SOURCES", ""), "`file` declaring the API sources to pull on a schedule (env CCFEED_SOURCES)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -82,6 +83,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("db", *dbPath).Msg("serving")
+	if err := startPulls(ctx, db, *sources, log); err != nil {
+		return err
+	}
 	if *inbox != "" {
 		in := &loaders.Inbox{Dir: *inbox, DB: db, Log: func(format string, args ...any) {
 			log.Info().Msgf(format, args...)
