@@ -1,58 +1,211 @@
 package auth
 
 import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/ccfeed/ccfeed"
 )
 
-// HTTP authenticates requests with ccfeed tokens sent as
-// "Authorization: Bearer <token>".
+// HTTP authenticates requests. A ccfeed token is accepted in three places,
+// matching Power BI's and Excel's credential kinds: as a bearer token
+// (Anonymous with a header, curl), as the password of HTTP Basic with any
+// user name ("Basic"), and in a query parameter ("Web API" key, whose name
+// Power BI takes as ApiKeyName). With OIDC configured, bearer tokens from
+// the organization's provider are accepted too ("Organizational account").
 type HTTP struct {
-	Keys  KeySource
+	Keys KeySource
+	// OIDC, when set, verifies provider tokens.
+	OIDC *OIDC
+	// Realm names the protection space in challenges.
 	Realm string
-	Now   func() time.Time
+	// Basic enables HTTP Basic with the token as the password.
+	Basic bool
+	// KeyParam is the query parameter that may carry a token ("" disables).
+	KeyParam string
+	// TrustProxy believes X-Forwarded-Proto: https from the front proxy.
+	// Leave it off unless a TLS-terminating proxy sets the header: a client
+	// could otherwise claim HTTPS over plain HTTP.
+	TrustProxy bool
+	Now        func() time.Time
 }
 
 func unauthorized(msg string) *ccfeed.Error {
 	return &ccfeed.Error{Code: ccfeed.EUNAUTHORIZED, Message: msg}
 }
 
+// errBadToken is the one answer for a token that does not verify, whatever
+// the reason (expired, revoked, forged, another deployment's): the reason
+// would help an attacker and cannot help a user, who needs a new token
+// either way.
+var errBadToken = unauthorized("the access token is not valid here: it may be expired, revoked, or for another deployment")
+
+// secure reports whether credentials sent with r travelled encrypted, or
+// never left the machine.
+func (h *HTTP) secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if h.TrustProxy && strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")[0]), "https") {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // Authenticate returns the request's principal or an EUNAUTHORIZED error.
-// The error never says why a token failed (expired, revoked, forged): that
-// would help an attacker and cannot help a legitimate user, who needs a new
-// token either way.
 func (h *HTTP) Authenticate(r *http.Request) (*ccfeed.Principal, error) {
 	authz := strings.TrimSpace(r.Header.Get("Authorization"))
+	if h.KeyParam != "" {
+		if key := queryParam(r, h.KeyParam); key != "" {
+			if authz != "" {
+				return nil, unauthorized("send the token either in the Authorization header or in the " + h.KeyParam + " parameter, not both")
+			}
+			if !h.secure(r) {
+				return nil, unauthorized("a token in the URL is only accepted over HTTPS: anyone on the way could read it")
+			}
+			return h.local(key)
+		}
+	}
 	if authz == "" {
 		return nil, unauthorized("this feed needs an access token: send Authorization: Bearer <token> (create one with: ccfeed token --tenant NAME)")
 	}
 	scheme, cred, _ := strings.Cut(authz, " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		return nil, unauthorized("unsupported authorization scheme " + scheme + ": use Bearer")
-	}
 	cred = strings.TrimSpace(cred)
-	if cred == "" {
-		return nil, unauthorized("empty bearer token")
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		if cred == "" {
+			// Power Query's organizational sign-in starts with an empty
+			// bearer token and expects the challenge that names the
+			// provider.
+			return nil, unauthorized("sign in to get an access token")
+		}
+		return h.bearer(r, cred)
+	case strings.EqualFold(scheme, "Basic") && h.Basic:
+		if !h.secure(r) {
+			return nil, unauthorized("HTTP Basic is only accepted over HTTPS: anyone on the way could read the token")
+		}
+		raw, err := base64.StdEncoding.DecodeString(cred)
+		if err != nil {
+			return nil, unauthorized("malformed Basic credentials")
+		}
+		_, password, ok := strings.Cut(string(raw), ":")
+		if !ok || password == "" {
+			return nil, unauthorized("with Basic, put the access token in the password (any user name)")
+		}
+		return h.local(password)
 	}
+	return nil, unauthorized("unsupported authorization scheme " + scheme + "; use Bearer" + map[bool]string{true: " or Basic", false: ""}[h.Basic])
+}
+
+// bearer routes a bearer token by its declared algorithm: HS256 is a ccfeed
+// token, an asymmetric algorithm a provider token. Each path accepts only
+// its own algorithms, so neither can be fooled into the other's keys.
+func (h *HTTP) bearer(r *http.Request, token string) (*ccfeed.Principal, error) {
+	parsed, _, err := jwt.NewParser().ParseUnverified(token, jwt.MapClaims{})
+	if err != nil {
+		return nil, errBadToken
+	}
+	if alg, _ := parsed.Header["alg"].(string); alg != jwt.SigningMethodHS256.Alg() && h.OIDC != nil {
+		p, err := h.OIDC.Verify(r.Context(), token)
+		if err != nil {
+			var e *ccfeed.Error
+			if errors.As(err, &e) {
+				return nil, e
+			}
+			return nil, errBadToken
+		}
+		return p, nil
+	}
+	return h.local(token)
+}
+
+func (h *HTTP) local(token string) (*ccfeed.Principal, error) {
 	now := time.Now
 	if h.Now != nil {
 		now = h.Now
 	}
-	p, err := VerifyLocal(h.Keys, cred, now())
+	p, err := VerifyLocal(h.Keys, token, now())
 	if err != nil {
-		return nil, unauthorized("the access token is not valid here: it may be expired, revoked, or for another deployment")
+		return nil, errBadToken
 	}
 	return p, nil
 }
 
-// Challenge is the WWW-Authenticate header of a 401.
+// Challenge returns the WWW-Authenticate values of a 401: Bearer (with the
+// provider's authorization URI when organizational sign-in is configured,
+// which is what starts Power Query's sign-in) and Basic when enabled.
 func (h *HTTP) Challenge(r *http.Request) []string {
 	realm := h.Realm
 	if realm == "" {
 		realm = "ccfeed"
 	}
-	return []string{`Bearer realm="` + realm + `"`}
+	bearer := `Bearer realm="` + realm + `"`
+	if h.OIDC != nil && h.OIDC.cfg.AuthorizationURI != "" {
+		bearer += `, authorization_uri="` + h.OIDC.cfg.AuthorizationURI + `"`
+	}
+	out := []string{bearer}
+	if h.Basic {
+		out = append(out, `Basic realm="`+realm+`", charset="UTF-8"`)
+	}
+	return out
 }
+
+// queryParam reads one query parameter by exact name without decoding the
+// rest of the query (which the OData parser reads with its own rules).
+func queryParam(r *http.Request, name string) string {
+	for _, part := range strings.Split(r.URL.RawQuery, "&") {
+		k, v, _ := strings.Cut(part, "=")
+		if k == name {
+			if dv, err := urlUnescape(v); err == nil {
+				return dv
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+func urlUnescape(s string) (string, error) {
+	var out []byte
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '%' && i+2 < len(s):
+			hi, lo := unhex(s[i+1]), unhex(s[i+2])
+			if hi < 0 || lo < 0 {
+				return "", errors.New("bad escape")
+			}
+			out = append(out, byte(hi<<4|lo))
+			i += 2
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(out), nil
+}
+
+func unhex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -49,6 +49,8 @@ type Config struct {
 	QueryTimeout time.Duration
 	// PagingSecret signs $skiptoken values.
 	PagingSecret []byte
+	// Limits bound each credential; zero means DefaultLimits.
+	Limits Limits
 }
 
 // Server serves the OData feed.
@@ -61,6 +63,7 @@ type Server struct {
 	metaXML  []byte
 	metaJSON []byte
 	aead     cipher.AEAD
+	limits   *limiter
 	now      func() time.Time
 }
 
@@ -75,8 +78,12 @@ func New(cfg Config, m *edm.Model, st Store, a Authenticator, log zerolog.Logger
 	if cfg.QueryTimeout <= 0 {
 		cfg.QueryTimeout = 60 * time.Second
 	}
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits
+	}
 	return &Server{cfg: cfg, model: m, store: st, auth: a, log: log,
-		metaXML: m.CSDLXML(), metaJSON: m.CSDLJSON(), aead: newAEAD(cfg.PagingSecret), now: time.Now}
+		metaXML: m.CSDLXML(), metaJSON: m.CSDLJSON(), aead: newAEAD(cfg.PagingSecret),
+		limits: newLimiter(cfg.Limits), now: time.Now}
 }
 
 // Handler returns the HTTP handler. gorilla/mux routes the top level; the
@@ -129,6 +136,12 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 		if info := requestInfo(r); info != nil {
 			info.subject = p.Subject
 		}
+		release, err := s.limits.acquire(p.Subject, s.now())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		defer release()
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
 		if err := h(w, r.WithContext(ctx)); err != nil {
 			s.writeError(w, r, err)

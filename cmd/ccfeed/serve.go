@@ -30,6 +30,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	withDemo := fs.Bool("demo", env("CCFEED_DEMO", "true") == "true", "fill a new database with the demo data set (env CCFEED_DEMO)")
 	logFormat := fs.String("log-format", env("CCFEED_LOG_FORMAT", ""), "json or console (default: console on a terminal)")
 	inbox := fs.String("inbox", env("CCFEED_INBOX", ""), "drop `folder`: files put in DIR/<tenant>/ are loaded, then moved to done/ or failed/ (env CCFEED_INBOX)")
+	tlsCert := fs.String("tls-cert", env("CCFEED_TLS_CERT", ""), "certificate `file` (PEM): serve HTTPS, which Power BI Service requires (env CCFEED_TLS_CERT)")
+	tlsKey := fs.String("tls-key", env("CCFEED_TLS_KEY", ""), "private key `file` (PEM) of --tls-cert (env CCFEED_TLS_KEY)")
+	oidcPath := fs.String("oidc", env("CCFEED_OIDC", ""), "`file` configuring organizational sign-in (issuer, audience, JWKS, claim mappings) (env CCFEED_OIDC)")
+	basic := fs.Bool("basic", env("CCFEED_BASIC", "true") == "true", "accept the token as the password of HTTP Basic (env CCFEED_BASIC)")
+	keyParam := fs.String("api-key-param", env("CCFEED_API_KEY_PARAM", "access_token"), "query `parameter` that may carry the token (Power BI's ApiKeyName); empty disables (env CCFEED_API_KEY_PARAM)")
+	trustProxy := fs.Bool("trust-proxy", env("CCFEED_TRUST_PROXY", "false") == "true", "believe X-Forwarded-Proto from a TLS-terminating proxy (env CCFEED_TRUST_PROXY)")
+	rate := fs.Float64("rate-limit", float64(envInt("CCFEED_RATE_LIMIT", int(server.DefaultLimits.Rate))), "requests per second per credential (env CCFEED_RATE_LIMIT)")
+	burst := fs.Int("burst", envInt("CCFEED_BURST", server.DefaultLimits.Burst), "requests a credential may send at once after a pause (env CCFEED_BURST)")
+	concurrent := fs.Int("max-concurrent", envInt("CCFEED_MAX_CONCURRENT", server.DefaultLimits.MaxConcurrent), "requests of one credential in progress at a time (env CCFEED_MAX_CONCURRENT)")
 	sources := fs.String("sources", env("CCFEED_SOURCES", ""), "`file` declaring the API sources to pull on a schedule (env CCFEED_SOURCES)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -63,10 +72,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError{"--tls-cert and --tls-key go together"}
+	}
+	authn := &auth.HTTP{Keys: keySource{ring}, Basic: *basic, KeyParam: *keyParam, TrustProxy: *trustProxy}
+	if *oidcPath != "" {
+		cfg, err := auth.LoadOIDCConfig(*oidcPath)
+		if err != nil {
+			return err
+		}
+		authn.OIDC = auth.NewOIDC(cfg, nil)
+	}
 	srv := server.New(server.Config{
 		PublicURL: *publicURL, PageSize: *pageSize, MaxPageSize: *maxPage,
 		QueryTimeout: *timeout, PagingSecret: secret,
-	}, edm.Default(), db, &auth.HTTP{Keys: keySource{ring}}, log)
+		Limits: server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent},
+	}, edm.Default(), db, authn, log)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -79,7 +100,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// is bounded by --query-timeout instead.
 		IdleTimeout: 2 * time.Minute,
 	}
-	if err := banner(ctx, stdout, db, ln.Addr().String(), *publicURL); err != nil {
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
+	if err := banner(ctx, stdout, db, scheme, ln.Addr().String(), *publicURL); err != nil {
 		return err
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("db", *dbPath).Msg("serving")
@@ -98,7 +123,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}()
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if *tlsCert != "" {
+			errc <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -112,12 +143,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // banner tells a newcomer where the feed is and how to call it. A token is
 // printed only for a demo database: printing credentials of real data into
 // a log would hand them to whoever reads the log.
-func banner(ctx context.Context, w io.Writer, db *store.DB, addr, publicURL string) error {
+func banner(ctx context.Context, w io.Writer, db *store.DB, scheme, addr, publicURL string) error {
 	host, port, _ := net.SplitHostPort(addr)
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "localhost"
 	}
-	root := "http://" + net.JoinHostPort(host, port) + "/odata/"
+	root := scheme + "://" + net.JoinHostPort(host, port) + "/odata/"
 	if publicURL != "" {
 		root = publicURL + "/odata/"
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -33,7 +34,8 @@ type Feed struct {
 	Base string // scheme and host
 	// Log receives the server's request log (one JSON line per request).
 	Log *SyncBuffer
-	srv *http.Server
+	// Client talks to the feed (it trusts the test certificate with TLS).
+	Client *http.Client
 }
 
 // Options configure Start.
@@ -42,6 +44,11 @@ type Options struct {
 	Demo bool
 	// Config overrides server settings (PagingSecret is filled in).
 	Config server.Config
+	// Auth, when set, adjusts the authenticator (enable Basic, a query key,
+	// OIDC) before the server starts.
+	Auth func(*auth.HTTP)
+	// TLS serves HTTPS with a self-signed certificate; Client then trusts it.
+	TLS bool
 }
 
 // OpenDB opens a fresh store in t's temporary directory.
@@ -133,9 +140,24 @@ func Start(t testing.TB, db *store.DB, opt Options) *Feed {
 	}
 	cfg := opt.Config
 	cfg.PagingSecret = secret
+	if cfg.Limits == (server.Limits{}) {
+		// Tests walk pages far faster than a person; tests of the limits
+		// set their own.
+		cfg.Limits = server.Limits{Rate: 100000, Burst: 100000, MaxConcurrent: 1000}
+	}
 	logBuf := &SyncBuffer{}
 	log := zerolog.New(logBuf)
-	srv := server.New(cfg, edm.Default(), db, &auth.HTTP{Keys: KeySource{ring}}, log)
+	authn := &auth.HTTP{Keys: KeySource{ring}}
+	if opt.Auth != nil {
+		opt.Auth(authn)
+	}
+	srv := server.New(cfg, edm.Default(), db, authn, log)
+	if opt.TLS {
+		ts := httptest.NewUnstartedServer(srv.Handler())
+		ts.StartTLS()
+		t.Cleanup(ts.Close)
+		return &Feed{DB: db, URL: ts.URL + "/odata/", Base: ts.URL, Log: logBuf, Client: ts.Client()}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +170,7 @@ func Start(t testing.TB, db *store.DB, opt Options) *Feed {
 		hs.Shutdown(ctx)
 	})
 	base := "http://" + ln.Addr().String()
-	return &Feed{DB: db, URL: base + "/odata/", Base: base, Log: logBuf, srv: hs}
+	return &Feed{DB: db, URL: base + "/odata/", Base: base, Log: logBuf, Client: http.DefaultClient}
 }
 
 // StartDemo starts a feed over a private copy of the demo data.
@@ -193,7 +215,7 @@ func (f *Feed) Get(t testing.TB, url, token string, headers ...string) *http.Res
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Add(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := f.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
