@@ -2,17 +2,56 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
 
 	"github.com/rs/zerolog"
 
+	"github.com/ccfeed/ccfeed/loaders/pull"
 	"github.com/ccfeed/ccfeed/store"
 )
 
 // cmdSync runs every configured API pull once ("ccfeed sync").
 func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("ccfeed sync: not implemented yet")
+	fs := newFlagSet("sync", stderr)
+	dbPath := fs.String("db", env("CCFEED_DB", "ccfeed.db"), "database `path` (env CCFEED_DB)")
+	sourcesPath := fs.String("sources", env("CCFEED_SOURCES", ""), "`file` declaring the API sources (env CCFEED_SOURCES)")
+	tenant := fs.String("tenant", "", "pull only this tenant's sources")
+	name := fs.String("source", "", "pull only the sources of this `name`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *sourcesPath == "" {
+		return usageError{"usage: ccfeed sync --db PATH --sources FILE [--tenant NAME] [--source NAME]"}
+	}
+	// The file is read before the store is opened: a mistake in it is
+	// reported without creating a database.
+	cfg, err := pull.LoadConfig(*sourcesPath)
+	if err != nil {
+		return err
+	}
+	sources := cfg.Select(*tenant, *name)
+	if len(sources) == 0 {
+		return fmt.Errorf("%s declares no source for tenant %q and name %q", *sourcesPath, *tenant, *name)
+	}
+	db, err := openStore(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r := &pull.Runner{DB: db}
+	reports := r.RunAll(ctx, sources)
+	fmt.Fprint(stdout, pull.Summary(reports))
+	failed := 0
+	for _, rep := range reports {
+		if rep.Failed() {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d sources failed (see the lines marked FAILED; each has a failed row in Loads)", failed, len(reports))
+	}
+	return db.Optimize(ctx)
 }
 
 // startPulls schedules the configured API pulls inside "ccfeed serve"; it
@@ -22,5 +61,15 @@ func startPulls(ctx context.Context, db *store.DB, sourcesPath string, log zerol
 	if sourcesPath == "" {
 		return nil
 	}
-	return errors.New("scheduled pulls: not implemented yet")
+	cfg, err := pull.LoadConfig(sourcesPath)
+	if err != nil {
+		return err
+	}
+	for _, s := range cfg.Sources {
+		log.Info().Str("tenant", s.Config.Tenant).Str("source", s.Config.Name).Str("kind", s.Config.Kind).
+			Dur("interval", s.Interval).Msg("pull scheduled")
+	}
+	r := &pull.Runner{DB: db}
+	go r.Schedule(ctx, cfg.Sources, func(rep pull.Report) { pull.LogReport(log, rep) })
+	return nil
 }

@@ -1,2 +1,0 @@
-// Package pull schedules and runs API pulls (work in progress).
-package pull
