@@ -1,2 +1,454 @@
-// Package buzzeasy loads buzzeasy data (work in progress).
+// Package buzzeasy loads the Buzzeasy OData feed: pages of its tables as
+// OData v4 JSON ({"@odata.context": ".../$metadata#Calls", "value": [...]}),
+// from files or pulled from the feed (see Fetch).
+//
+// The model follows Buzzeasy, so a table lands in the entity set of the same
+// name (Calls, Chats, Emails and Conversations in the Conversations table,
+// with the medium the set stands for) and a field in the property of the
+// same name, compared case-insensitively: the model's spelling is Buzzeasy's
+// majority spelling (channelID is channelId, startTimeUtc is startTimeUTC).
+// The few fields the rule does not cover are in renames. Unknown fields are
+// ignored and reported once per file in LoadRejects; the record is loaded.
+//
+// Keys: a row's id is tenant:buzzeasy:<Buzzeasy id>, and every foreign key
+// (channelId, queueId, conversationId, agentId, nextConversationId,
+// workitemId, ...) is rewritten the same way, so navigation joins rows loaded
+// from different tables and pages. Natural key: id per table; a later copy of
+// a row replaces the stored one (lookup tables are refreshed once a day and
+// may set deletedAt later). Buzzeasy rows carry no version, so the copy
+// loaded last wins: load pages in the order they were pulled.
+//
+// Times: Buzzeasy writes most timestamps twice, tenant-local without offset
+// and UTC. The UTC field is used; the store derives the local twin from it
+// and the tenant's zone. Where a table has only the local time (campaign
+// record createdAt and closedAt, bot segment startedAt and endedAt) it is read
+// in the tenant's zone with loaders.ParseTime (a time in the repeated autumn
+// hour is its first occurrence). Durations are seconds; booleans come as
+// true/false or 0/1.
+//
+// The value array is streamed one record at a time. Invalid JSON fails the
+// file with its line and column, and nothing of the file is kept (the load's
+// transaction rolls back). A record that cannot be used (no id, a value of
+// the wrong type) is rejected with its line and field, and loading goes on.
 package buzzeasy
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ccfeed/ccfeed/loaders"
+)
+
+func init() { loaders.Register(Source{}) }
+
+// Source is the Buzzeasy OData feed, as files and as an API.
+type Source struct{}
+
+var (
+	_ loaders.Source = Source{}
+	_ loaders.API    = Source{}
+)
+
+// Kind implements loaders.Source.
+func (Source) Kind() string { return loaders.KindBuzzeasy }
+
+// Sniff recognises an OData JSON response by its context URL. A page without
+// one (odata.metadata=none) needs --source buzzeasy and a file name that
+// names the table.
+func (Source) Sniff(name string, head []byte) bool {
+	head = bytes.TrimPrefix(head, bom)
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) > 0 && head[0] == '{' &&
+		(bytes.Contains(head, []byte(`"@odata.context"`)) || bytes.Contains(head, []byte(`"@context"`)))
+}
+
+var bom = []byte("\xEF\xBB\xBF")
+
+// Load implements loaders.Source.
+func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error {
+	br := bufio.NewReader(f.R)
+	if p, _ := br.Peek(3); bytes.Equal(p, bom) {
+		br.Discard(3)
+	}
+	pos := newPosReader(br)
+	l := &loader{b: b, file: f.Name, pos: pos, dec: json.NewDecoder(pos), anchor: -1, reported: map[string]bool{}}
+	return l.run(ctx)
+}
+
+// loader is the state of one file.
+type loader struct {
+	b    *loaders.Batch
+	file string
+	pos  *posReader
+	dec  *json.Decoder
+	// anchor is where the value being decoded began (-1 between values),
+	// for locating a syntax error inside it.
+	anchor int64
+	tbl    *table
+	rows   int
+	// reported holds the unknown fields already reported in this file.
+	reported map[string]bool
+}
+
+// fileError locates a problem at absolute offset off.
+func (l *loader) fileError(off int64, format string, args ...any) error {
+	line, col := l.pos.at(off)
+	return &loaders.FileError{File: l.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// jsonError turns a decoder error into a FileError at its line and column;
+// other errors (the context's, a read error) pass through.
+func (l *loader) jsonError(err error) error {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return err
+	}
+	off := l.pos.syntaxOffset(err, l.anchor)
+	if se == nil {
+		if l.pos.end() == 0 {
+			return l.fileError(0, "the file is empty (expected an OData JSON response)")
+		}
+		return l.fileError(off, "invalid JSON: the file ends in the middle of the response")
+	}
+	fe := l.fileError(off, "invalid JSON: %s", se.Error()).(*loaders.FileError)
+	// The decoder names a non-ASCII character by its first byte ('â' for
+	// a typographic quote); name the character itself.
+	if b := l.pos.from(off); len(b) > 0 && b[0] >= 0x80 {
+		if r, _ := utf8.DecodeRune(b); r != utf8.RuneError {
+			fe.Msg = strings.Replace(fe.Msg, "'"+string(rune(b[0]))+"'", fmt.Sprintf("%q (U+%04X)", r, r), 1)
+		}
+	}
+	return fe
+}
+
+// token reads a structural token.
+func (l *loader) token() (json.Token, error) {
+	l.anchor = l.dec.InputOffset()
+	t, err := l.dec.Token()
+	if err != nil {
+		return nil, l.jsonError(err)
+	}
+	l.anchor = -1
+	return t, nil
+}
+
+// decode reads one whole value.
+func (l *loader) decode(v any) error {
+	l.anchor = l.dec.InputOffset()
+	if err := l.dec.Decode(v); err != nil {
+		return l.jsonError(err)
+	}
+	l.anchor = -1
+	return nil
+}
+
+// run reads the response object: its context, the value array (one record at
+// a time) and whatever else it holds (nextLink, count), which is skipped.
+func (l *loader) run(ctx context.Context) error {
+	start := l.dec.InputOffset()
+	t, err := l.token()
+	if err != nil {
+		return err
+	}
+	if t != json.Delim('{') {
+		return l.fileError(l.pos.skipSeparators(start), "expected an OData JSON response (an object with a value array), found %s", describe(t))
+	}
+	sawValue := false
+	for l.dec.More() {
+		t, err := l.token()
+		if err != nil {
+			return err
+		}
+		key, _ := t.(string)
+		keyOff := l.dec.InputOffset()
+		switch key {
+		case "@odata.context", "@context", "odata.context":
+			var s any
+			if err := l.decode(&s); err != nil {
+				return err
+			}
+			str, _ := s.(string)
+			name, tbl := tableFromContext(str)
+			switch {
+			case tbl == nil && name == "":
+				return l.fileError(keyOff, "the context URL %q names no table (expected .../$metadata#Calls)", str)
+			case tbl == nil:
+				return l.fileError(keyOff, "unknown Buzzeasy table %q in the context URL", name)
+			case l.tbl != nil && l.tbl != tbl && l.rows > 0:
+				return l.fileError(keyOff, "the context URL names %s, but the rows before it were read as %s (from the file name)", name, l.tbl.set.Name)
+			}
+			l.tbl = tbl
+		case "value":
+			if sawValue {
+				return l.fileError(keyOff, "the response has two value arrays")
+			}
+			sawValue = true
+			if l.tbl == nil {
+				if l.tbl = tableFromFileName(l.file); l.tbl == nil {
+					return l.fileError(keyOff, "cannot tell which table the rows are from: no @odata.context before the value array, and the file name names no table")
+				}
+			}
+			if err := l.values(ctx); err != nil {
+				return err
+			}
+		case "error":
+			var e struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			}
+			if err := l.decode(&e); err != nil {
+				return err
+			}
+			return l.fileError(keyOff, "the feed answered with an error instead of rows: %s %s", e.Code, loaders.Excerpt(e.Message, 200))
+		default:
+			var skip json.RawMessage
+			if err := l.decode(&skip); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := l.token(); err != nil { // '}'
+		return err
+	}
+	end := l.dec.InputOffset()
+	if _, err := l.dec.Token(); err != io.EOF {
+		return l.fileError(l.pos.skipSeparators(end), "unexpected data after the end of the response")
+	}
+	if !sawValue {
+		return l.fileError(end, "no value array: not an OData collection response")
+	}
+	return nil
+}
+
+// values streams the value array.
+func (l *loader) values(ctx context.Context) error {
+	start := l.dec.InputOffset()
+	t, err := l.token()
+	if err != nil {
+		return err
+	}
+	if t != json.Delim('[') {
+		return l.fileError(l.pos.skipSeparators(start), "value must be an array of rows, found %s", describe(t))
+	}
+	for l.dec.More() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := l.readRecord(); err != nil {
+			return err
+		}
+	}
+	_, err = l.token() // ']'
+	return err
+}
+
+// rawField is one field of a record as read.
+type rawField struct {
+	name string
+	raw  json.RawMessage
+}
+
+// readRecord reads one element of the value array and writes its row.
+func (l *loader) readRecord() error {
+	l.b.Read()
+	l.rows++
+	// One Decode per record: decoding field by field costs the decoder an
+	// error value per scalar. A syntax error inside the record is located
+	// from its start (the anchor).
+	l.anchor = l.dec.InputOffset()
+	var raw json.RawMessage
+	if err := l.dec.Decode(&raw); err != nil {
+		return l.jsonError(err)
+	}
+	recOff := l.pos.skipSeparators(l.anchor)
+	l.anchor = -1
+	rec := &record{raw: raw}
+	rec.line, _ = l.pos.at(recOff)
+	if raw[0] != '{' {
+		return l.b.Reject(int64(rec.line), "", "a row must be a JSON object, found "+describeRaw(raw), "")
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return err // raw is a valid object: cannot happen
+	}
+	rec.fields = make([]rawField, 0, len(m))
+	for k, v := range m {
+		rec.fields = append(rec.fields, rawField{name: k, raw: v})
+	}
+	// Map order is random; rejects and reports must not be.
+	sort.Slice(rec.fields, func(i, j int) bool { return rec.fields[i].name < rec.fields[j].name })
+	return l.row(rec)
+}
+
+// record is one element of the value array.
+type record struct {
+	raw    json.RawMessage
+	line   int // of its opening brace
+	fields []rawField
+}
+
+// lineOf returns the line of a field's key, for rejects: the record's line
+// plus the line breaks before the key. It walks the record again, which only
+// the rare reject pays for.
+func (r *record) lineOf(name string) int64 {
+	dec := json.NewDecoder(bytes.NewReader(r.raw))
+	if _, err := dec.Token(); err != nil {
+		return int64(r.line)
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if k, _ := t.(string); k == name {
+			return int64(r.line + bytes.Count(r.raw[:dec.InputOffset()], []byte{'\n'}))
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			break
+		}
+	}
+	return int64(r.line)
+}
+
+// row maps one record's fields to a row and writes it, or rejects the record.
+func (l *loader) row(rec *record) error {
+	recLine, fields := rec.line, rec.fields
+	tbl := l.tbl
+	var id string
+	for _, f := range fields {
+		if normalize(f.name) == "id" {
+			s, err := scalarText(f.raw)
+			if err != nil {
+				return l.b.Reject(rec.lineOf(f.name), f.name, "the id "+err.Error(), string(f.raw))
+			}
+			id = strings.TrimSpace(s)
+		}
+	}
+	keyed := naturalKeys[tbl.set.Name]
+	if id == "" && keyed == nil {
+		return l.b.Reject(int64(recLine), "id", "the row has no id", "")
+	}
+	// A row without an id gets its key once its fields are read.
+	r := l.b.Row(tbl.set.Name, id)
+	var mediaType, channelType string
+	locals := map[string]localTime{} // UTC column -> instant from its local twin
+	for _, f := range fields {
+		if strings.Contains(f.name, "@") { // annotations: @odata.etag, x@odata.type
+			continue
+		}
+		fd, ok := tbl.lookup(f.name)
+		if !ok {
+			if !l.reported[f.name] {
+				l.reported[f.name] = true
+				if err := l.b.Reject(rec.lineOf(f.name), f.name, "unknown field of "+tbl.set.Name+", ignored (the row was loaded)", string(f.raw)); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if fd.kind == ignored {
+			if tbl.conv && fd.col.Name == "mediaType" {
+				mediaType, _ = scalarText(f.raw)
+			}
+			continue
+		}
+		v, err := l.value(fd, f.raw)
+		if err != nil {
+			return l.b.Reject(rec.lineOf(f.name), f.name, err.Error(), string(f.raw))
+		}
+		if fd.col.Name == "channelType" && v != nil {
+			channelType = v.(string)
+		}
+		if fd.kind == instantLocal {
+			if v != nil {
+				locals[fd.col.UTC.Name] = v.(localTime)
+			}
+			continue
+		}
+		// Two spellings of one field in a record (channelID and
+		// channelId): a value beats a null.
+		if v == nil && r.Get(fd.col.Name) != nil {
+			continue
+		}
+		r.Set(fd.col.Name, v)
+	}
+	// A local time counts only where the UTC field is missing.
+	fromLocal := map[string]bool{}
+	for utcName, v := range locals {
+		if r.Get(utcName) == nil {
+			r.Set(utcName, v.t)
+			fromLocal[utcName] = true
+		}
+	}
+	for _, iv := range intervals {
+		if fromLocal[iv[1]] {
+			start, _ := r.Get(iv[0]).(time.Time)
+			if !start.IsZero() {
+				r.Set(iv[1], orderEnd(start, locals[iv[1]]))
+			}
+		}
+	}
+	if id == "" {
+		native, missing := naturalID(tbl.set.Name, keyed, r)
+		if missing != "" {
+			return l.b.Reject(int64(recLine), "id", "the row has no id, nor the "+missing+" that identifies a row of "+tbl.set.Name+" without one", "")
+		}
+		r.Set("id", l.b.ID(native)).Set("sourceId", native)
+	}
+	if tbl.conv {
+		media := tbl.media
+		if media == "" {
+			media = mediaOf(mediaType, channelType)
+		}
+		r.Set("mediaType", media)
+	}
+	return l.b.Put(r)
+}
+
+// describeRaw names the kind of a JSON value for messages.
+func describeRaw(raw json.RawMessage) string {
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
+}
+
+// describe names a token for messages.
+func describe(t json.Token) string {
+	switch v := t.(type) {
+	case json.Delim:
+		switch v {
+		case '{':
+			return "an object"
+		case '[':
+			return "an array"
+		}
+		return fmt.Sprintf("%q", string(v))
+	case string:
+		return "a string"
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
+}
