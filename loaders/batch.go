@@ -30,14 +30,15 @@ type Batch struct {
 	loadID   string
 	read     int64
 	rejected int64
-	people   map[string]string
+	// people caches the rows of agents and customers this batch resolved.
+	people map[string]person
 	// Progress is told how many records were read (may be nil).
 	Progress func(records int64)
 }
 
 func newBatch(ctx context.Context, lt *store.LoadTx, m *edm.Model, tenant, source, file, loadID string, loc *time.Location, now time.Time) *Batch {
 	return &Batch{ctx: ctx, lt: lt, model: m, Tenant: tenant, Source: source, File: file,
-		Loc: loc, Now: now, loadID: loadID, people: map[string]string{}}
+		Loc: loc, Now: now, loadID: loadID, people: map[string]person{}}
 }
 
 // NewTestBatch gives source tests a Batch over lt without the pipeline.
@@ -162,8 +163,18 @@ func (b *Batch) Agent(a Agent) (string, error) {
 	default:
 		return "", nil
 	}
-	if id, ok := b.people["agent\x00"+key]; ok {
-		return id, nil
+	sig := strings.Join([]string{a.Name, a.FirstName, a.LastName, a.Email, a.Roles, a.ControlGroup, a.CustomID}, "\x00")
+	if p, ok := b.people["agent\x00"+key]; ok {
+		// A later mention in the same file may know more (a name where the
+		// first gave only an id): merge it into the row this source owns.
+		if p.own && p.sig != sig {
+			if err := b.putAgent(p.id, a); err != nil {
+				return "", err
+			}
+			p.sig = sig
+			b.people["agent\x00"+key] = p
+		}
+		return p.id, nil
 	}
 	table := b.model.Set("Agents").Type.Table
 	id, found, err := b.lt.Alias(b.ctx, b.Tenant, "agent", b.Source, key)
@@ -193,11 +204,7 @@ func (b *Batch) Agent(a Agent) (string, error) {
 		id, own = b.ID("agent:"+shortHash(key)), true
 	}
 	if own {
-		native := strings.TrimPrefix(id, b.Tenant+":"+b.Source+":")
-		r := b.Row("Agents", native).Set("name", nz(a.Name)).Set("firstName", nz(a.FirstName)).
-			Set("lastName", nz(a.LastName)).Set("emailAddress", nz(a.Email)).Set("roles", nz(a.Roles)).
-			Set("controlGroup", nz(a.ControlGroup)).Set("customId", nz(a.CustomID))
-		if err := b.Put(r); err != nil {
+		if err := b.putAgent(id, a); err != nil {
 			return "", err
 		}
 	}
@@ -208,8 +215,27 @@ func (b *Batch) Agent(a Agent) (string, error) {
 			return "", err
 		}
 	}
-	b.people["agent\x00"+key] = id
+	b.people["agent\x00"+key] = person{id: id, own: own, sig: sig}
 	return id, nil
+}
+
+// person is a resolved agent or customer: its row, whether this source owns
+// that row (and may write it), and what was last written to it.
+type person struct {
+	id  string
+	own bool
+	sig string
+}
+
+// putAgent writes what a knows into the agent row id, keeping stored values
+// a leaves empty.
+func (b *Batch) putAgent(id string, a Agent) error {
+	native := strings.TrimPrefix(id, b.Tenant+":"+b.Source+":")
+	r := b.Row("Agents", native).Set("name", nz(a.Name)).Set("firstName", nz(a.FirstName)).
+		Set("lastName", nz(a.LastName)).Set("emailAddress", nz(a.Email)).Set("roles", nz(a.Roles)).
+		Set("controlGroup", nz(a.ControlGroup)).Set("customId", nz(a.CustomID))
+	r.Merge = true
+	return b.Put(r)
 }
 
 // Customer describes a customer as a source knows them.
@@ -237,8 +263,16 @@ func (b *Batch) Customer(c Customer) (string, error) {
 	default:
 		return "", nil
 	}
-	if id, ok := b.people["customer\x00"+key]; ok {
-		return id, nil
+	sig := strings.Join([]string{c.Email, c.Phone, c.FirstName, c.LastName, c.ProductGroup}, "\x00")
+	if p, ok := b.people["customer\x00"+key]; ok {
+		if p.own && p.sig != sig {
+			if err := b.putCustomer(p.id, c); err != nil {
+				return "", err
+			}
+			p.sig = sig
+			b.people["customer\x00"+key] = p
+		}
+		return p.id, nil
 	}
 	table := b.model.Set("Customers").Type.Table
 	id, found, err := b.lt.Alias(b.ctx, b.Tenant, "customer", b.Source, key)
@@ -262,10 +296,7 @@ func (b *Batch) Customer(c Customer) (string, error) {
 		id, own = b.ID("customer:"+shortHash(key)), true
 	}
 	if own {
-		native := strings.TrimPrefix(id, b.Tenant+":"+b.Source+":")
-		r := b.Row("Customers", native).Set("firstName", nz(c.FirstName)).Set("lastName", nz(c.LastName)).
-			Set("emailAddress", nz(c.Email)).Set("phoneNumber", nz(c.Phone)).Set("productGroup", nz(c.ProductGroup))
-		if err := b.Put(r); err != nil {
+		if err := b.putCustomer(id, c); err != nil {
 			return "", err
 		}
 	}
@@ -274,8 +305,18 @@ func (b *Batch) Customer(c Customer) (string, error) {
 			return "", err
 		}
 	}
-	b.people["customer\x00"+key] = id
+	b.people["customer\x00"+key] = person{id: id, own: own, sig: sig}
 	return id, nil
+}
+
+// putCustomer writes what c knows into the customer row id, keeping stored
+// values c leaves empty.
+func (b *Batch) putCustomer(id string, c Customer) error {
+	native := strings.TrimPrefix(id, b.Tenant+":"+b.Source+":")
+	r := b.Row("Customers", native).Set("firstName", nz(c.FirstName)).Set("lastName", nz(c.LastName)).
+		Set("emailAddress", nz(c.Email)).Set("phoneNumber", nz(c.Phone)).Set("productGroup", nz(c.ProductGroup))
+	r.Merge = true
+	return b.Put(r)
 }
 
 // NormalizePhone keeps a leading '+' and the digits; "0" and values without

@@ -26,6 +26,11 @@ const (
 type Row struct {
 	Table  *edm.Table
 	Values []any
+	// Merge keeps the stored value of every column this row leaves NULL,
+	// instead of clearing it. People are merged this way: a source that
+	// names an agent by id alone must not erase the name another source
+	// gave.
+	Merge bool
 }
 
 // NewRow returns an empty row of t.
@@ -68,8 +73,8 @@ type Writer struct {
 type Counts struct{ Inserted, Updated, Unchanged int }
 
 type tableStmts struct {
-	update *sql.Stmt
-	args   []any
+	update, merge *sql.Stmt
+	args          []any
 }
 
 // NewWriter starts writing in tx.
@@ -82,6 +87,7 @@ func (db *DB) NewWriter(tx *sql.Tx) *Writer {
 func (w *Writer) Close() {
 	for _, s := range w.stmts {
 		s.update.Close()
+		s.merge.Close()
 	}
 	for _, s := range w.inserts {
 		s.Close()
@@ -95,12 +101,17 @@ func (w *Writer) prepare(ctx context.Context, t *edm.Table) (*tableStmts, error)
 	q := w.db.Dialect.Quote
 	sets := make([]string, 0, len(t.Columns))
 	diffs := make([]string, 0, len(t.Columns))
+	msets := make([]string, 0, len(t.Columns))
+	mdiffs := make([]string, 0, len(t.Columns))
 	for _, c := range t.Columns {
 		if c.Name == "id" {
 			continue
 		}
-		sets = append(sets, q(c.Column())+" = ?")
-		diffs = append(diffs, q(c.Column())+" IS NOT ?")
+		col := q(c.Column())
+		sets = append(sets, col+" = ?")
+		diffs = append(diffs, col+" IS NOT ?")
+		msets = append(msets, col+" = COALESCE(?, "+col+")")
+		mdiffs = append(mdiffs, "COALESCE(?, "+col+") IS NOT "+col)
 	}
 	// The update only fires when a value differs, so "unchanged" is told
 	// apart from "updated" by the number of rows it changed.
@@ -110,7 +121,14 @@ func (w *Writer) prepare(ctx context.Context, t *edm.Table) (*tableStmts, error)
 	if err != nil {
 		return nil, err
 	}
-	s := &tableStmts{update: su, args: make([]any, 0, 2*len(t.Columns)+1)}
+	mrg := fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND %s = ? AND (%s)", q(t.Name), strings.Join(msets, ", "),
+		q("tenantId"), q("id"), strings.Join(mdiffs, " OR "))
+	sm, err := w.tx.PrepareContext(ctx, mrg)
+	if err != nil {
+		su.Close()
+		return nil, err
+	}
+	s := &tableStmts{update: su, merge: sm, args: make([]any, 0, 2*len(t.Columns)+1)}
 	w.stmts[t] = s
 	return s, nil
 }
@@ -249,7 +267,11 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 			args = append(args, vals[i])
 		}
 	}
-	res, err = s.update.ExecContext(ctx, args...)
+	upd := s.update
+	if r.Merge {
+		upd = s.merge
+	}
+	res, err = upd.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, fmt.Errorf("store: update %s: %w", t.Name, err)
 	}

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -174,9 +175,9 @@ func (g *gen) messages(native, cid string, t time.Time, ag agent, media string) 
 		case k == 0 && media == "chat" && g.rnd.IntN(2) == 0:
 			sender, body = "bot", g.pick(botLines)
 		case k%2 == 0:
-			sender, body = "customer", fmt.Sprintf(g.pick(customerLines), topic)
+			sender, body = "customer", strings.ReplaceAll(g.pick(customerLines), "%s", topic)
 		default:
-			sender, body = "agent", fmt.Sprintf(g.pick(agentLines), topic)
+			sender, body = "agent", strings.ReplaceAll(g.pick(agentLines), "%s", topic)
 			r.Set("agentId", ag.id)
 		}
 		r.Set("conversationId", cid).Set("senderType", sender).Set("sentAtUTC", t).Set("messageIndex", idx).
