@@ -10,17 +10,29 @@ var Features = struct {
 	Compute         bool
 	Search          bool
 	KeyAsSegment    bool
+	// ApplyTransformations lists the $apply transformations the binder
+	// executes; the others answer 501.
+	ApplyTransformations []string
 	// FilterFunctions lists the canonical functions $filter and $orderby
 	// accept; the query package's function registry must hold exactly these.
 	FilterFunctions []string
 }{
-	Expand:          false,
-	MaxExpandLevels: 0,
-	Apply:           false,
-	Compute:         false,
-	Search:          false,
+	Expand:          true,
+	MaxExpandLevels: 4, // query.MaxExpandDepth; a test checks they agree
+	Apply:           true,
+	Compute:         true,
+	Search:          true,
 	KeyAsSegment:    true,
-	FilterFunctions: nil,
+	ApplyTransformations: []string{
+		"aggregate", "groupby", "filter", "search", "compute", "identity",
+		"orderby", "top", "skip", "topcount", "bottomcount",
+	},
+	FilterFunctions: []string{
+		"cast", "ceiling", "concat", "contains", "date", "day", "endswith", "floor",
+		"fractionalseconds", "hour", "indexof", "isof", "length", "matchesPattern", "maxdatetime",
+		"mindatetime", "minute", "month", "now", "round", "second", "startswith", "substring",
+		"time", "tolower", "totaloffsetminutes", "totalseconds", "toupper", "trim", "year",
+	},
 }
 
 // ConformanceLevel is the OData conformance level the service claims.
@@ -84,6 +96,20 @@ func (m *Model) SetAnnotations(s *EntitySet) []Annotation {
 		{"Capabilities.SortRestrictions", rec(pv("Sortable", Bool(true)))},
 		{"Capabilities.ExpandRestrictions", expand},
 		{"Capabilities.SearchRestrictions", rec(pv("Searchable", Bool(search)))},
+	}
+	if Features.Apply {
+		trans := Collection{}
+		for _, t := range Features.ApplyTransformations {
+			if t == "search" && !search {
+				continue
+			}
+			trans = append(trans, Str(t))
+		}
+		out = append(out, Annotation{"Aggregation.ApplySupported", rec(
+			pv("Transformations", trans),
+			pv("Rollup", Enum("Aggregation.RollupType/None")),
+			pv("From", Bool(false)),
+		)})
 	}
 	return out
 }

@@ -43,7 +43,7 @@ func TestCSDLFormatsAgreeCatch(t *testing.T) {
 		{"json partner", true, `"$Partner": "Agent"`, `"$Partner": "Agents"`},
 		{"json annotation", true, `"Countable": true`, `"Countable": false`},
 		{"xml nullable", false, `Nullable="false"`, ``},
-		{"xml enum", false, `ConformanceLevelType/Minimal`, `ConformanceLevelType/Advanced`},
+		{"xml enum", false, `ConformanceLevelType/Advanced`, `ConformanceLevelType/Minimal`},
 		{"xml description", false, `String="A portal user."`, `String="A user."`},
 	}
 	for _, tt := range tests {

@@ -165,8 +165,8 @@ func TestVocabularyAnnotationsCatch(t *testing.T) {
 		{"string as int", `Term="Core.Description" String="A person who handles conversations."`, `Term="Core.Description" Int="1"`, "the value is <Int>"},
 		{"no value for string", `Term="Core.Description" String="A person who handles conversations."`, `Term="Core.Description"`, "no value"},
 		{"two values", `Term="Capabilities.TopSupported" Bool="true"`, `Term="Capabilities.TopSupported" Bool="true" Int="1"`, "2 value expressions"},
-		{"unknown enum member", `ConformanceLevelType/Minimal`, `ConformanceLevelType/Basic`, "has no member Basic"},
-		{"wrong enum type", `Capabilities.ConformanceLevelType/Minimal`, `Capabilities.NavigationType/Single`, "is not of type"},
+		{"unknown enum member", `ConformanceLevelType/Advanced`, `ConformanceLevelType/Basic`, "has no member Basic"},
+		{"wrong enum type", `Capabilities.ConformanceLevelType/Advanced`, `Capabilities.NavigationType/Single`, "is not of type"},
 		{"unknown record property", `<PropertyValue Property="Countable" Bool="true"/>`, `<PropertyValue Property="Counted" Bool="true"/>`, "no property Counted"},
 		{"record property type", `<PropertyValue Property="Countable" Bool="true"/>`, `<PropertyValue Property="Countable" Int="1"/>`, "Countable: the type is Edm.Boolean"},
 		{"record type", `<Annotation Term="Capabilities.CountRestrictions">

@@ -322,5 +322,12 @@ func Walk(n Expr, fn func(Expr) bool) {
 		for _, a := range n.Items {
 			Walk(a, fn)
 		}
+	case *AggregateExpr:
+		if n.Of != nil {
+			Walk(n.Of, fn)
+		}
+		if n.Item != nil && n.Item.Expr != nil {
+			Walk(n.Item.Expr, fn)
+		}
 	}
 }

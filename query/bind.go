@@ -26,7 +26,10 @@ func Bind(m *edm.Model, path *ResourcePath, q *Query, now time.Time) (*Plan, err
 		return nil, err
 	}
 	if q.Apply != nil {
-		return nil, &ccfeed.Error{Code: ccfeed.ENOTIMPLEMENTED, Target: "$apply", Message: "$apply is not supported yet"}
+		if err := b.bindApply(plan); err != nil {
+			return nil, err
+		}
+		return plan, nil
 	}
 	if err := b.bindShape(&plan.Shape, &q.Options, plan.Target == TargetCollection || plan.Target == TargetCount || plan.Target == TargetRefs, 0); err != nil {
 		return nil, err
@@ -215,6 +218,11 @@ func (b *binder) checkApplicable(p *Plan) error {
 // bindShape binds the options o into s for the set s.Set, whose variable is
 // s.Var. collection says whether collection-only options are allowed.
 func (b *binder) bindShape(s *Shape, o *Options, collection bool, depth int) error {
+	if len(o.Apply) > 0 {
+		// The top level's $apply is bound by bindApply; here it can only
+		// be one nested in $expand.
+		return &ccfeed.Error{Code: ccfeed.ENOTIMPLEMENTED, Target: "$expand", Message: "$apply inside $expand is not supported; aggregate the related set with its own request"}
+	}
 	saveCtx, saveComputed := b.ctx, b.computed
 	b.ctx = s.Var
 	b.computed = map[string]*Computed{}
@@ -442,6 +450,10 @@ func (b *binder) bindExpandLevels(nav *edm.NavProperty, item *ExpandItem, o *Opt
 	b.it = saveIt
 	if err != nil {
 		return nil, err
+	}
+	if e.Ref {
+		// References carry the key only.
+		e.Select = Selection{Props: []*edm.Property{nav.Target.Type.Key}}
 	}
 	if levels > 1 {
 		var next []*edm.NavProperty

@@ -27,7 +27,10 @@ type binder struct {
 	nextID   int
 	now      time.Time
 	aliases  []string // aliases being expanded, to catch @a=@b&@b=@a
-	depth    int
+	// dyn is set while $apply works on aggregated rows: names then refer
+	// to their properties.
+	dyn   []*DynProp
+	depth int
 }
 
 func (b *binder) newVar(name string, set *edm.EntitySet) *Var {
@@ -169,6 +172,9 @@ func (b *binder) lambdaVar(name string) *Var {
 //	[ "$it" / "$this" / lambdaVar "/" ] *( singleNav "/" ) ( property / singleNav
 //	    / collectionNav "/" ( any(...) / all(...) / "$count" ) )
 func (b *binder) bindPath(p *PathExpr) (Bound, error) {
+	if b.dyn != nil {
+		return b.bindDynPath(p)
+	}
 	segs := p.Segs
 	v, i := b.ctx, 0
 	switch first := segs[0]; {

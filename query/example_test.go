@@ -32,3 +32,25 @@ func ExampleParseQuery() {
 	fmt.Println(q.Given, *q.Top, q.Select[1].Path, q.Custom)
 	// Output: [$select $top] 1000 [Status] [apikey]
 }
+
+func ExampleParseApply() {
+	// A Power BI style summary: average queue time per queue.
+	ts, err := query.ParseApply("filter(startedAtUTC ge 2024-01-01T00:00:00Z)/groupby((Queue/name),aggregate(queueSeconds with average as avgQueue))")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	g := ts[1].(*query.ApplyGroupBy)
+	agg := g.Then[0].(*query.ApplyAggregate)
+	fmt.Println(len(ts), g.Props[0].Segs, agg.Items[0].Method, agg.Items[0].Alias)
+	fmt.Println(query.PipelineString(ts))
+	// Output:
+	// 2 [Queue name] average avgQueue
+	// filter((startedAtUTC ge 2024-01-01T00:00:00Z))/groupby((Queue/name),aggregate(queueSeconds with average as avgQueue))
+}
+
+func ExampleParseApply_error() {
+	_, err := query.ParseApply("groupby((Queue/name),aggregate(queueSeconds with average))")
+	fmt.Println(err)
+	// Output: $apply: aggregate needs an alias: write 'queueSeconds with average as Total' at position 57, near "))"
+}

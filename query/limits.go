@@ -23,4 +23,10 @@ const (
 	// MaxSkip is the largest $skip accepted: an offset is read and
 	// discarded row by row, so huge skips are refused; use the nextLink.
 	MaxSkip = 10_000_000
+	// MaxApplyTransforms bounds the transformations of one $apply value,
+	// nested pipelines (groupby, concat, hierarchies) included. Each one
+	// becomes a layer of SQL; BI tools send three or four, and 32 leaves
+	// room for hand-written queries without letting one URL build a
+	// statement SQLite spends seconds preparing.
+	MaxApplyTransforms = 32
 )

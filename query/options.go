@@ -321,7 +321,14 @@ func (p *parser) parseOptionValue(name string, o *Options) error {
 		o.Search = s
 		return nil
 	case "$apply":
-		return p.notImplemented(p.peek().Pos, "$apply is not allowed inside $expand")
+		// The same grammar as at the top level; it stops before ';' or
+		// the ')' that closes the expand options.
+		if p.atValueEnd() {
+			return p.errorf(p.peek().Pos, "$apply needs a transformation, such as aggregate($count as Total)")
+		}
+		ts, err := p.parseApply()
+		o.Apply = ts
+		return err
 	}
 	return p.errorf(p.peek().Pos, "%s is not allowed here", name)
 }

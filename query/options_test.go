@@ -78,6 +78,8 @@ func render(o *Options) string {
 			v = strconv.FormatBool(*o.Count)
 		case "$levels":
 			v = strconv.Itoa(o.Levels)
+		case "$apply":
+			v = PipelineString(o.Apply)
 		case "$format":
 			continue
 		}
@@ -127,6 +129,10 @@ var queryTests = []struct {
 	{"nested $search with encoded semicolon", "$expand=Manager($search=a%3Bb)", "$expand=Manager($search=a;b)"},
 	{"nested $search with parentheses", "$expand=Manager($search=(green))", "$expand=Manager($search=green)"},
 	{"select with nested options", "$select=Tags($filter=$this%20ne%20'x';$top=2)", "$select=Tags($filter=($this ne 'x');$top=2)"},
+	{"apply", "$apply=groupby((Queue/name),aggregate($count%20as%20n))", "$apply=groupby((Queue/name),aggregate($count as n))"},
+	{"apply inside expand", "$expand=Messages($apply=aggregate(length%20with%20sum%20as%20total);$top=1)",
+		"$expand=Messages($apply=aggregate(length with sum as total);$top=1)"},
+	{"apply with search inside expand", "$expand=Messages($apply=search(hello)/top(2))", "$expand=Messages($apply=search(hello)/top(2))"},
 }
 
 func TestParseQuery(t *testing.T) {
@@ -208,8 +214,9 @@ var queryErrorTests = []struct {
 	{"$id", "$id=urn:x", ccfeed.ENOTIMPLEMENTED, "$id is not supported"},
 	{"$deltatoken", "$deltatoken=x", ccfeed.ENOTIMPLEMENTED, "$deltatoken is not supported"},
 	{"temporal $at", "$at=2019-01-30", ccfeed.ENOTIMPLEMENTED, "$at is not supported"},
-	{"$apply is not yet", "$apply=groupby((a))", ccfeed.ENOTIMPLEMENTED, "$apply is not supported yet"},
-	{"$apply inside $expand", "$expand=Items($apply=groupby((a)))", ccfeed.ENOTIMPLEMENTED, "$apply is not allowed inside $expand"},
+	{"$apply unknown transformation", "$apply=pivot((a))", ccfeed.EINVALID, "unknown transformation 'pivot'"},
+	{"$apply inside $expand is checked", "$expand=Items($apply=groupby(a))", ccfeed.EINVALID, "groupby takes its grouping properties in parentheses"},
+	{"empty $apply inside $expand", "$expand=Items($apply=)", ccfeed.EINVALID, "$apply needs a transformation"},
 	{"temporal inside $expand", "$expand=History($at=2013-01-01)", ccfeed.ENOTIMPLEMENTED, "$at is not supported"},
 	{"alias inside $expand", "$expand=Items(@c=15;$top=1)", ccfeed.ENOTIMPLEMENTED, "parameter aliases defined inside"},
 	{"annotation in $select", "$select=@Core.Messages", ccfeed.ENOTIMPLEMENTED, "annotations in queries"},

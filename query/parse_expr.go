@@ -393,6 +393,9 @@ func (p *parser) parsePathOrCall(typeArgOK bool) (Expr, error) {
 		if lower := strings.ToLower(first.Text); lower == "any" || lower == "all" {
 			return nil, p.errorf(p.peekAt(1).Pos, "%s() must follow a collection path, as in Items/%s(x:x/Price gt 5)", first.Text, lower)
 		}
+		if first.Text == "aggregate" {
+			return nil, p.errorf(p.peekAt(1).Pos, "aggregate() must follow a collection path, as in Sales/aggregate(Amount with sum), or $these for the current input set")
+		}
 		p.next()
 		p.next()
 		call := &CallExpr{P: first.Pos, Name: first.Text}
@@ -419,6 +422,11 @@ func (p *parser) parsePathOrCall(typeArgOK bool) (Expr, error) {
 		if _, err := p.expect(TokRParen, "to close "+first.Text+"("); err != nil {
 			return nil, err
 		}
+		if first.Text == "isdefined" {
+			if err := p.checkIsDefined(call); err != nil {
+				return nil, err
+			}
+		}
 		if p.peek().Kind != TokSlash {
 			return call, nil
 		}
@@ -437,7 +445,7 @@ func (p *parser) parsePathOrCall(typeArgOK bool) (Expr, error) {
 	// A member path starts with a property (never qualified) or a type
 	// cast followed by "/": a lone Ns.Name is a function missing its
 	// parentheses, or a type name outside cast/isof.
-	if path := x.(*PathExpr); len(path.Segs) == 1 && !seg.Parens && !typeArgOK && strings.Contains(seg.Name, ".") {
+	if path, ok := x.(*PathExpr); ok && len(path.Segs) == 1 && !seg.Parens && !typeArgOK && strings.Contains(seg.Name, ".") {
 		return nil, p.errorf(seg.P+len(seg.Name), "expected '(' after the function %s or '/' after the type cast, found %s", seg.Name, p.peek().describe())
 	}
 	return x, nil
@@ -446,6 +454,12 @@ func (p *parser) parsePathOrCall(typeArgOK bool) (Expr, error) {
 func (p *parser) parsePathRest(path *PathExpr) (Expr, error) {
 	for p.peek().Kind == TokSlash && !p.spaceBefore(p.i) {
 		p.next()
+		// Path/aggregate(...) and $these/aggregate(...): the aggregation
+		// extension's collectionPathExpr. The keyword is case-sensitive
+		// (%s"/aggregate"); without "(" it is a property like any other.
+		if t := p.peek(); t.Kind == TokIdent && t.Text == "aggregate" && p.peekAt(1).Kind == TokLParen && !p.spaceBefore(p.i+1) {
+			return p.parseAggregateExpr(path)
+		}
 		seg, err := p.parseSegment(false)
 		if err != nil {
 			return nil, err
@@ -475,9 +489,6 @@ func (p *parser) parseSegment(first bool) (*Segment, error) {
 	seg := &Segment{P: t.Pos, Name: t.Text}
 	if p.peek().Kind != TokLParen || p.spaceBefore(p.i) {
 		return seg, nil
-	}
-	if !first && t.Text == "aggregate" {
-		return nil, p.notImplemented(t.Pos, "aggregate() belongs to $apply, which is not supported yet")
 	}
 	if !first && (strings.EqualFold(t.Text, "any") || strings.EqualFold(t.Text, "all")) {
 		lam, err := p.parseLambda(t)

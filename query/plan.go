@@ -97,9 +97,6 @@ type Plan struct {
 	PathText string
 }
 
-// ApplyPlan is a bound $apply pipeline.
-type ApplyPlan struct{}
-
 // Search is a bound $search expression over the set's full-text columns.
 type Search struct {
 	Expr SearchExpr

@@ -33,7 +33,12 @@ func newEncoder(w *bufio.Writer, f format, root string, set *edm.EntitySet, lay 
 // ctxURL is written first as @odata.context (a single-entity response);
 // extra, when set, appends members (expanded navigations) at the end.
 func (e *encoder) entity(row []any, ctxURL string, extra func(b []byte) []byte) {
-	b := e.buf[:0]
+	e.buf = e.appendEntity(e.buf[:0], row, ctxURL, extra)
+	_, _ = e.w.Write(e.buf)
+}
+
+// appendEntity appends the entity object of row to b.
+func (e *encoder) appendEntity(b []byte, row []any, ctxURL string, extra func(b []byte) []byte) []byte {
 	b = append(b, '{')
 	first := true
 	if ctxURL != "" {
@@ -93,9 +98,7 @@ func (e *encoder) entity(row []any, ctxURL string, extra func(b []byte) []byte) 
 		}
 		b = extra(b)
 	}
-	b = append(b, '}')
-	e.buf = b
-	_, _ = e.w.Write(b)
+	return append(b, '}')
 }
 
 // value appends one value of kind k as the store returned it.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,6 +122,9 @@ func (pw *pageWriter) start() {
 // serveCollection streams one page of a collection with keyset paging.
 func (s *Server) serveCollection(ctx context.Context, w http.ResponseWriter, req *request) error {
 	plan, p := req.plan, req.p
+	if plan.Apply != nil {
+		return s.serveApply(ctx, w, req)
+	}
 	fp, who := fingerprint(req.path.Text, req.q), whoOf(p)
 	var page query.Page
 	var sent int64
@@ -147,6 +151,10 @@ func (s *Server) serveCollection(ctx context.Context, w http.ResponseWriter, req
 	}
 	if req.prefs.omitNulls {
 		applied = append(applied, "omit-values=nulls")
+	}
+	expanding := len(plan.Expand) > 0 && plan.Target == query.TargetCollection
+	if expanding && expandsCollection(plan.Expand) && req.prefs.maxPageSize == 0 {
+		pageSize = min(pageSize, ExpandPageSize)
 	}
 	limit := int64(pageSize)
 	if plan.Top != nil {
@@ -187,7 +195,38 @@ func (s *Server) serveCollection(ctx context.Context, w http.ResponseWriter, req
 	last := make([]any, len(lay.Order))
 	var n int64
 	more := false
-	if page.Limit > 0 {
+	if expanding && page.Limit > 0 {
+		// Related rows come from one query per navigation over the whole
+		// page, so the page is read first, then expanded, then written.
+		var rows [][]any
+		var err error
+		more, err = s.store.ReadPage(ctx, p, plan, lay, page, func(row []any) error {
+			rows = append(rows, slices.Clone(row))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		budget := s.cfg.MaxExpanded
+		exps, err := s.readExpansions(ctx, p, plan.Expand, lay, rows, &budget)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			pw.start()
+			if n > 0 {
+				_ = bw.WriteByte(',')
+			}
+			enc.entity(row, "", func(b []byte) []byte { return s.appendExpanded(b, req, exps, row) })
+			for i, idx := range lay.Order {
+				last[i] = row[idx]
+			}
+			n++
+		}
+		if inf := requestInfo(req.r); inf != nil {
+			inf.rows = n
+		}
+	} else if page.Limit > 0 {
 		var err error
 		more, err = s.store.ReadPage(ctx, p, plan, lay, page, func(row []any) error {
 			pw.start()
@@ -329,12 +368,21 @@ func (s *Server) serveEntity(ctx context.Context, w http.ResponseWriter, req *re
 		// Nulls may be left out only when the response says so.
 		w.Header().Set("Preference-Applied", "omit-values=nulls")
 	}
+	var extra func([]byte) []byte
+	if len(req.plan.Expand) > 0 {
+		budget := s.cfg.MaxExpanded
+		exps, err := s.readExpansions(ctx, req.p, req.plan.Expand, lay, [][]any{row}, &budget)
+		if err != nil {
+			return err
+		}
+		extra = func(b []byte) []byte { return s.appendExpanded(b, req, exps, row) }
+	}
 	enc := newEncoder(bw, req.f, req.root, req.plan.Set, lay, req.prefs.omitNulls)
 	ctxURL := ""
 	if req.f.metadata != "none" {
 		ctxURL = contextURL(req.root, req.plan)
 	}
-	enc.entity(row, ctxURL, nil)
+	enc.entity(row, ctxURL, extra)
 	_ = bw.WriteByte('\n')
 	return bw.Flush()
 }

@@ -25,6 +25,13 @@ type Store interface {
 	ReadPage(ctx context.Context, p *ccfeed.Principal, plan *query.Plan, lay *query.Layout, page query.Page, emit query.RowFunc) (bool, error)
 	Count(ctx context.Context, p *ccfeed.Principal, plan *query.Plan) (int64, error)
 	Exists(ctx context.Context, p *ccfeed.Principal, src *query.Source) (bool, error)
+	// ReadExpand and CountExpand read an expanded navigation for a batch of
+	// parents, given their join values: one query each, whatever the batch.
+	ReadExpand(ctx context.Context, p *ccfeed.Principal, e *query.Expand, lay *query.Layout, vals []any, emit func(join any, row []any) error) error
+	CountExpand(ctx context.Context, p *ccfeed.Principal, e *query.Expand, vals []any) (map[any]int64, error)
+	// ReadApply and CountApply run a $apply pipeline in the store.
+	ReadApply(ctx context.Context, p *ccfeed.Principal, plan *query.Plan, lay *query.Layout, offset int64, limit int, emit query.RowFunc) (bool, error)
+	CountApply(ctx context.Context, p *ccfeed.Principal, plan *query.Plan) (int64, error)
 	Ping(ctx context.Context) error
 }
 
@@ -51,6 +58,10 @@ type Config struct {
 	PagingSecret []byte
 	// Limits bound each credential; zero means DefaultLimits.
 	Limits Limits
+	// MaxExpanded is the most related entities one response may carry,
+	// over all expanded navigations and levels; beyond it the request gets
+	// a 400 saying how to narrow it. Zero means DefaultMaxExpanded.
+	MaxExpanded int
 }
 
 // Server serves the OData feed.
@@ -77,6 +88,9 @@ func New(cfg Config, m *edm.Model, st Store, a Authenticator, log zerolog.Logger
 	}
 	if cfg.QueryTimeout <= 0 {
 		cfg.QueryTimeout = 60 * time.Second
+	}
+	if cfg.MaxExpanded <= 0 {
+		cfg.MaxExpanded = DefaultMaxExpanded
 	}
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits

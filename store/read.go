@@ -380,11 +380,6 @@ func (db *DB) Exists(ctx context.Context, p *ccfeed.Principal, src *query.Source
 	return found, err
 }
 
-// search translates $search (full text); see search.go.
-func (t *translator) search(b *block, s *query.Shape) (Fragment, error) {
-	return Fragment{}, &ccfeed.Error{Code: ccfeed.ENOTIMPLEMENTED, Target: "$search", Message: "$search is not supported yet"}
-}
-
 // debugSQL renders a statement with its arguments, for golden tests.
 func debugSQL(f Fragment) string {
 	return fmt.Sprintf("%s\n-- args: %v", f.SQL, f.Args)

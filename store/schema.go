@@ -97,6 +97,9 @@ func (db *DB) schemaFingerprint() string {
 		for _, s := range db.indexes(t) {
 			h.Write([]byte(s))
 		}
+		for _, s := range db.ftsStatements(t) {
+			h.Write([]byte(s))
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
@@ -160,6 +163,34 @@ func (db *DB) reconcile(ctx context.Context, tx *sql.Tx) error {
 		}
 		if err := db.dropStaleIndexes(ctx, tx, t); err != nil {
 			return err
+		}
+		if err := db.reconcileFTS(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reconcileFTS creates a table's full-text index and triggers; an index
+// created on a table that already has rows is filled from them.
+func (db *DB) reconcileFTS(ctx context.Context, tx *sql.Tx, t *edm.Table) error {
+	stmts := db.ftsStatements(t)
+	if len(stmts) == 0 {
+		return nil
+	}
+	var existed int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", ftsName(t)).Scan(&existed); err != nil {
+		return err
+	}
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("store: full-text index on %s: %w", t.Name, err)
+		}
+	}
+	if existed == 0 {
+		fts := db.Dialect.Quote(ftsName(t))
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+fts+" ("+fts+") VALUES ('rebuild')"); err != nil {
+			return fmt.Errorf("store: filling the full-text index on %s: %w", t.Name, err)
 		}
 	}
 	return nil

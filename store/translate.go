@@ -24,6 +24,9 @@ type translator struct {
 	n     int
 	// blocks maps a range variable to the query block it lives in.
 	blocks map[int]*block
+	// dynAlias is the subquery whose columns a $apply pipeline's dynamic
+	// properties are read from.
+	dynAlias string
 }
 
 // block is one SELECT: a base table and the LEFT JOINs that single-valued

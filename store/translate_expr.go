@@ -35,6 +35,13 @@ func (t *translator) expr(x query.Bound) (Fragment, error) {
 		return F(t.col(alias, last.Target.Type.Key)), nil
 	case *query.ComputedRef:
 		return t.expr(x.X)
+	case *query.DynRef:
+		if x.P.Local {
+			// A grouping key read from a tenant-local timestamp holds its
+			// local text; compared or ordered, it stands for its instant.
+			return t.dynCol(x.P).Wrap("CAST(ROUND(unixepoch(", ", 'subsec') * 1000) AS INTEGER)"), nil
+		}
+		return t.dynCol(x.P), nil
 	case *query.BinOp:
 		return t.binary(x)
 	case *query.UnOp:
@@ -318,6 +325,10 @@ func (t *translator) call(c *query.Call) (Fragment, error) {
 	args := make([]Fragment, len(c.Args))
 	local := false
 	for i, a := range c.Args {
+		if dr, ok := a.(*query.DynRef); ok && dr.P.Local && i == 0 {
+			args[i], local = t.dynCol(dr.P), true
+			continue
+		}
 		if pr, ok := a.(*query.PropRef); ok && pr.Prop.UTC != nil && i == 0 {
 			f, err := t.localText(pr)
 			if err != nil {

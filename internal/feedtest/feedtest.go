@@ -36,6 +36,9 @@ type Feed struct {
 	Log *SyncBuffer
 	// Client talks to the feed (it trusts the test certificate with TLS).
 	Client *http.Client
+	// Handler is the server's handler, for in-process requests (fuzzing,
+	// raw URLs a client library would refuse to send).
+	Handler http.Handler
 }
 
 // Options configure Start.
@@ -49,6 +52,9 @@ type Options struct {
 	Auth func(*auth.HTTP)
 	// TLS serves HTTPS with a self-signed certificate; Client then trusts it.
 	TLS bool
+	// Store, when set, wraps the store the server reads through (to count
+	// or observe its calls).
+	Store func(server.Store) server.Store
 }
 
 // OpenDB opens a fresh store in t's temporary directory.
@@ -151,12 +157,16 @@ func Start(t testing.TB, db *store.DB, opt Options) *Feed {
 	if opt.Auth != nil {
 		opt.Auth(authn)
 	}
-	srv := server.New(cfg, edm.Default(), db, authn, log)
+	var st server.Store = db
+	if opt.Store != nil {
+		st = opt.Store(db)
+	}
+	srv := server.New(cfg, edm.Default(), st, authn, log)
 	if opt.TLS {
 		ts := httptest.NewUnstartedServer(srv.Handler())
 		ts.StartTLS()
 		t.Cleanup(ts.Close)
-		return &Feed{DB: db, URL: ts.URL + "/odata/", Base: ts.URL, Log: logBuf, Client: ts.Client()}
+		return &Feed{DB: db, URL: ts.URL + "/odata/", Base: ts.URL, Log: logBuf, Client: ts.Client(), Handler: srv.Handler()}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -170,7 +180,7 @@ func Start(t testing.TB, db *store.DB, opt Options) *Feed {
 		hs.Shutdown(ctx)
 	})
 	base := "http://" + ln.Addr().String()
-	return &Feed{DB: db, URL: base + "/odata/", Base: base, Log: logBuf, Client: http.DefaultClient}
+	return &Feed{DB: db, URL: base + "/odata/", Base: base, Log: logBuf, Client: http.DefaultClient, Handler: srv.Handler()}
 }
 
 // StartDemo starts a feed over a private copy of the demo data.

@@ -1,0 +1,91 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccfeed/ccfeed/internal/feedtest"
+	"github.com/ccfeed/ccfeed/query"
+	"github.com/ccfeed/ccfeed/server"
+)
+
+// Every named limit answers 400 with a message that names it, and requests
+// just inside the limits work.
+func TestQueryLimits(t *testing.T) {
+	f := feedtest.StartDemo(t)
+	tok := f.ReadToken(t)
+	list := func(n int) string {
+		items := make([]string, n)
+		for i := range items {
+			items[i] = fmt.Sprintf("'k%d'", i)
+		}
+		return strings.Join(items, ",")
+	}
+	nested := func(n int) string { return strings.Repeat("(", n) + "true" + strings.Repeat(")", n) }
+	keys := func(n int) string {
+		k := make([]string, n)
+		for i := range k {
+			k[i] = "id"
+		}
+		return strings.Join(k, ",")
+	}
+	long := "Conversations?$filter=id ne '" + strings.Repeat("x", 8<<10) + "'&$top=1"
+	cases := []struct {
+		name, req string
+		status    int
+		want      string // fragment of the error message
+	}{
+		{"url_8kb_accepted", long, http.StatusOK, ""},
+		{"url_too_long", "Conversations?$filter=" + strings.Repeat("a", query.MaxURLLength), http.StatusBadRequest, "longer than the limit"},
+		{"in_list_at_limit", "Conversations?$top=1&$filter=id in (" + list(query.MaxInListLength) + ")", http.StatusOK, ""},
+		{"in_list_too_long", "Conversations?$filter=id in (" + list(query.MaxInListLength+1) + ")", http.StatusBadRequest, "at most"},
+		{"expr_depth", "Conversations?$filter=" + nested(query.MaxExprDepth+5), http.StatusBadRequest, "nested deeper"},
+		{"orderby_keys_at_limit", "Conversations?$top=1&$orderby=" + keys(query.MaxOrderByKeys), http.StatusOK, ""},
+		{"orderby_keys", "Conversations?$orderby=" + keys(query.MaxOrderByKeys+1), http.StatusBadRequest, "more than"},
+		{"top", fmt.Sprintf("Conversations?$top=%d", query.MaxTop+1), http.StatusBadRequest, "at most"},
+		{"skip", fmt.Sprintf("Conversations?$skip=%d", query.MaxSkip+1), http.StatusBadRequest, ""},
+		{"expand_depth", "Conversations?$expand=Messages($expand=Conversation($expand=Messages($expand=Conversation($expand=Agent))))", http.StatusBadRequest, "deeper than"},
+		{"apply_top", fmt.Sprintf("Conversations?$apply=top(%d)", query.MaxTop+1), http.StatusBadRequest, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := get(t, f, f.URL+strings.ReplaceAll(c.req, " ", "%20"), tok)
+			r.mustStatus(t, c.status, c.name)
+			if c.status != http.StatusOK {
+				e := checkErrorBody(t, r, c.name)
+				if !strings.Contains(e.Error.Message, c.want) {
+					t.Errorf("message %q does not contain %q", e.Error.Message, c.want)
+				}
+			}
+		})
+	}
+	if len(long) < 8<<10 {
+		t.Fatalf("the long URL is only %d bytes", len(long))
+	}
+}
+
+// A query that runs past the time limit is interrupted inside SQLite and
+// answered with the limit's 400 before any row is sent.
+func TestQueryTimeLimit(t *testing.T) {
+	f := feedtest.Start(t, feedtest.DemoDB(t), feedtest.Options{Config: server.Config{QueryTimeout: 20 * time.Millisecond}})
+	tok := f.ReadToken(t)
+	// Each message against every message of a large conversation set: far
+	// more than 20 ms of work, and no row before the sort finishes.
+	heavy := "Messages?$filter=Conversation/Messages/any(m:contains(m/body,'zzz') or m/Conversation/Messages/any(n:n/body eq m/body))&$orderby=body desc"
+	start := time.Now()
+	r := get(t, f, f.URL+strings.ReplaceAll(heavy, " ", "%20"), tok)
+	took := time.Since(start)
+	r.mustStatus(t, http.StatusBadRequest, "heavy query")
+	e := checkErrorBody(t, r, "heavy query")
+	if e.Error.Code != "limit" && !strings.Contains(e.Error.Message, "time limit") {
+		t.Errorf("error %+v: want the time limit named", e.Error)
+	}
+	if took > 5*time.Second {
+		t.Errorf("the interrupted query still took %v", took)
+	}
+	// The connection is usable afterwards.
+	get(t, f, f.URL+"Conversations?$top=1", tok).mustStatus(t, http.StatusOK, "after the interrupt")
+}
