@@ -42,20 +42,35 @@ func unauthorized(msg string) *ccfeed.Error {
 	return &ccfeed.Error{Code: ccfeed.EUNAUTHORIZED, Message: msg}
 }
 
-// errBadToken is the one answer for a token that does not verify, whatever
-// the reason (expired, revoked, forged, another deployment's): the reason
-// would help an attacker and cannot help a user, who needs a new token
-// either way.
-var errBadToken = unauthorized("the access token is not valid here: it may be expired, revoked, or for another deployment")
+// badToken is the answer for a token that does not verify. It names the
+// reason from the closed list in reason.go (expired, revoked, another
+// deployment's, ...), which tells a person what to fix and gives a forger
+// nothing: claim reasons are only reached once the signature verified, and
+// no reason quotes the token, a claim or a tenant.
+func badToken(err error) *ccfeed.Error {
+	reason := ReasonOf(err)
+	if reason == "" {
+		reason = ReasonMalformed
+	}
+	return &ccfeed.Error{Code: ccfeed.EUNAUTHORIZED, Err: err,
+		Message: "the access token is not valid here: " + reason}
+}
 
 // secure reports whether credentials sent with r travelled encrypted, or
 // never left the machine.
+//
+// Behind a trusted proxy the proxy's word decides both ways: a proxy on the
+// same machine connects from loopback, so "X-Forwarded-Proto: http" must
+// not be outvoted by the loopback address, or Basic and URL keys sent in
+// clear to the proxy would be accepted.
 func (h *HTTP) secure(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	if h.TrustProxy && strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")[0]), "https") {
-		return true
+	if h.TrustProxy {
+		if proto := r.Header.Get("X-Forwarded-Proto"); proto != "" {
+			return strings.EqualFold(strings.TrimSpace(strings.Split(proto, ",")[0]), "https")
+		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -107,25 +122,40 @@ func (h *HTTP) Authenticate(r *http.Request) (*ccfeed.Principal, error) {
 		}
 		return h.local(password)
 	}
-	return nil, unauthorized("unsupported authorization scheme " + scheme + "; use Bearer" + map[bool]string{true: " or Basic", false: ""}[h.Basic])
+	use := "use Bearer <token>"
+	if h.Basic {
+		use += ", or Basic with the token as the password"
+	}
+	// The scheme is quoted back only when it is a known scheme name: a
+	// header holding only a credential (a token pasted without "Bearer ",
+	// base64 of user:password) must not come back in the response.
+	for _, known := range []string{"Basic", "Digest", "Negotiate", "NTLM", "Kerberos", "Token", "ApiKey"} {
+		if strings.EqualFold(scheme, known) {
+			return nil, unauthorized("unsupported authorization scheme " + known + "; " + use)
+		}
+	}
+	if cred == "" {
+		return nil, unauthorized("the Authorization header has no scheme: " + use)
+	}
+	return nil, unauthorized("unsupported authorization scheme; " + use)
 }
 
 // bearer routes a bearer token by its declared algorithm: HS256 is a ccfeed
 // token, an asymmetric algorithm a provider token. Each path accepts only
 // its own algorithms, so neither can be fooled into the other's keys.
 func (h *HTTP) bearer(r *http.Request, token string) (*ccfeed.Principal, error) {
-	parsed, _, err := jwt.NewParser().ParseUnverified(token, jwt.MapClaims{})
+	alg, err := headerAlg(token)
 	if err != nil {
-		return nil, errBadToken
+		return nil, badToken(invalid(ReasonMalformed, err))
 	}
-	if alg, _ := parsed.Header["alg"].(string); alg != jwt.SigningMethodHS256.Alg() && h.OIDC != nil {
+	if alg != jwt.SigningMethodHS256.Alg() && h.OIDC != nil {
 		p, err := h.OIDC.Verify(r.Context(), token)
 		if err != nil {
 			var e *ccfeed.Error
 			if errors.As(err, &e) {
 				return nil, e
 			}
-			return nil, errBadToken
+			return nil, badToken(err)
 		}
 		return p, nil
 	}
@@ -139,7 +169,7 @@ func (h *HTTP) local(token string) (*ccfeed.Principal, error) {
 	}
 	p, err := VerifyLocal(h.Keys, token, now())
 	if err != nil {
-		return nil, errBadToken
+		return nil, badToken(err)
 	}
 	return p, nil
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -74,7 +75,7 @@ func (o *OIDC) key(ctx context.Context, kid string) (any, error) {
 		if k, ok := o.keys[kid]; ok {
 			return k, nil
 		}
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", errJWKS, err)
 	}
 	if k, ok := o.keys[kid]; ok {
 		return k, nil
@@ -82,6 +83,10 @@ func (o *OIDC) key(ctx context.Context, kid string) (any, error) {
 	o.lastMiss = now
 	return nil, fmt.Errorf("unknown key id %q", kid)
 }
+
+// errJWKS marks a failure to read the provider's keys, so that the person
+// is told to retry rather than that their token is bad.
+var errJWKS = errors.New("jwks unavailable")
 
 type jwk struct {
 	Kty string `json:"kty"`
@@ -155,11 +160,15 @@ func b64int(s string) (*big.Int, error) {
 // whose claims match no mapping is EFORBIDDEN: the person signed in, but may
 // read nothing here.
 func (o *OIDC) Verify(ctx context.Context, token string) (*ccfeed.Principal, error) {
+	// Asymmetric algorithms only: an HS256 token signed with a public key
+	// as its secret must not pass as a provider token.
+	methods := []string{"RS256", "RS384", "RS512", "PS256", "ES256"}
+	if e := checkAlg(token, methods...); e != nil {
+		return nil, e
+	}
 	claims := jwt.MapClaims{}
 	opts := []jwt.ParserOption{
-		// Asymmetric algorithms only: an HS256 token signed with a public key
-		// as its secret must not pass as a provider token.
-		jwt.WithValidMethods([]string{"RS256", "RS384", "RS512", "PS256", "ES256"}),
+		jwt.WithValidMethods(methods),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(o.now),
@@ -170,15 +179,18 @@ func (o *OIDC) Verify(ctx context.Context, token string) (*ccfeed.Principal, err
 		return o.key(ctx, kid)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		if errors.Is(err, errJWKS) {
+			return nil, invalid(ReasonProvider, err)
+		}
+		return nil, classify(err)
 	}
 	iss, _ := claims["iss"].(string)
 	if !slices.Contains(o.cfg.Issuers, iss) {
-		return nil, fmt.Errorf("%w: issuer %q not configured", ErrInvalid, iss)
+		return nil, invalid(ReasonIssuer, fmt.Errorf("issuer %q not configured", iss))
 	}
 	aud, _ := claims.GetAudience()
 	if !slices.ContainsFunc(aud, func(a string) bool { return slices.Contains(o.cfg.Audiences, a) }) {
-		return nil, fmt.Errorf("%w: audience %v not configured", ErrInvalid, aud)
+		return nil, invalid(ReasonAudience, fmt.Errorf("audience %v not configured", aud))
 	}
 	p := &ccfeed.Principal{Scope: ccfeed.ScopeRead}
 	sub, _ := claims["oid"].(string)

@@ -85,21 +85,27 @@ func NewID() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-// ErrInvalid is returned for any token that does not verify; the reason is
-// kept for logs but never sent to the client, who learns only "invalid".
+// ErrInvalid is returned (as an *InvalidError carrying the reason) for any
+// token that does not verify. The reason comes from a closed list and is
+// shown to the client; the parser's own error is kept for logs only.
 var ErrInvalid = errors.New("auth: invalid token")
 
 // VerifyLocal verifies a ccfeed-minted HS256 token and returns its principal.
 func VerifyLocal(ks KeySource, token string, now time.Time) (*ccfeed.Principal, error) {
+	// Only HS256: "none" and RSA-signed look-alikes are refused before any
+	// key is used (the alg-confusion attack).
+	if e := checkAlg(token, jwt.SigningMethodHS256.Alg()); e != nil {
+		return nil, e
+	}
 	var c Claims
 	parser := jwt.NewParser(
-		// Only HS256: "none" and RSA-signed look-alikes are refused before
-		// any key is used (the alg-confusion attack).
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(Issuer),
 		jwt.WithAudience(ks.Deployment()),
 		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
+		// No iat check: Mint sets nbf a minute before iat so that a server
+		// whose clock is a little behind the minting machine's accepts a
+		// fresh token; checking iat (30 s leeway) would undo that minute.
 		jwt.WithTimeFunc(func() time.Time { return now }),
 		jwt.WithLeeway(30*time.Second),
 	)
@@ -112,13 +118,16 @@ func VerifyLocal(ks KeySource, token string, now time.Time) (*ccfeed.Principal, 
 		return k.Secret, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, classify(err)
 	}
-	if c.ID == "" || ks.Revoked(c.ID) {
-		return nil, fmt.Errorf("%w: revoked or without id", ErrInvalid)
+	if c.ID == "" {
+		return nil, invalid(ReasonNoID, nil)
+	}
+	if ks.Revoked(c.ID) {
+		return nil, invalid(ReasonRevoked, nil)
 	}
 	if len(c.Tenants) == 0 || (c.Scope != ccfeed.ScopeRead && c.Scope != ccfeed.ScopeAdmin) {
-		return nil, fmt.Errorf("%w: missing tenants or scope", ErrInvalid)
+		return nil, invalid(ReasonNoGrant, nil)
 	}
 	return &ccfeed.Principal{Subject: "token:" + c.ID, Tenants: slices.Clone(c.Tenants),
 		BusinessUnits: slices.Clone(c.BusinessUnits), Scope: c.Scope}, nil

@@ -389,9 +389,15 @@ func (s *Server) serveEntity(ctx context.Context, w http.ResponseWriter, req *re
 
 func (s *Server) serveProperty(ctx context.Context, w http.ResponseWriter, req *request) error {
 	lay := query.NewLayout(&req.plan.Shape)
-	row, _, err := s.readOne(ctx, req, lay)
+	row, null, err := s.readOne(ctx, req, lay)
 	if err != nil {
 		return err
+	}
+	if null {
+		// A property of a single-valued navigation that leads nowhere:
+		// there is no value, as for the navigation itself.
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 	v := row[0]
 	if v == nil {

@@ -7,6 +7,7 @@ package server
 import (
 	"context"
 	"crypto/cipher"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -140,6 +141,14 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 		p, err := s.auth.Authenticate(r)
 		if err != nil {
 			if ccfeed.ErrorCode(err) == ccfeed.EUNAUTHORIZED {
+				// Failed sign-ins spend the same budget per client
+				// address, so guessing tokens is as slow as using one.
+				release, lerr := s.limits.acquire("addr:"+clientAddr(r), s.now())
+				if lerr != nil {
+					s.writeError(w, r, lerr)
+					return
+				}
+				release()
 				for _, c := range s.auth.Challenge(r) {
 					w.Header().Add("WWW-Authenticate", c)
 				}
@@ -171,6 +180,15 @@ func atLeast4(v string) bool {
 	major, _, _ := strings.Cut(strings.TrimSpace(v), ".")
 	n, err := strconv.Atoi(major)
 	return err != nil || n >= 4
+}
+
+// clientAddr is the host of the connection's remote address.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 type principalKey struct{}

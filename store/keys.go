@@ -220,17 +220,38 @@ func (r *KeyRing) maybeRefresh() {
 // Deployment is the audience of this deployment's tokens.
 func (r *KeyRing) Deployment() string { return r.deployment }
 
-// Lookup returns a key by id.
+// Lookup returns a key by id. A key id the ring does not know makes it
+// reload (at most every 100 ms), so a key rotated in by another process
+// (ccfeed token --rotate-key) is accepted at once.
 func (r *KeyRing) Lookup(kid string) (SigningKey, bool) {
 	r.maybeRefresh()
 	r.mu.RLock()
-	defer r.mu.RUnlock()
 	k, ok := r.keys[kid]
+	fresh := time.Since(r.loadedAt) < 100*time.Millisecond
+	r.mu.RUnlock()
+	if ok || fresh {
+		return k, ok
+	}
+	_ = r.Refresh(context.Background())
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	k, ok = r.keys[kid]
 	return k, ok
 }
 
-// IsRevoked reports whether a token id is revoked.
+// IsRevoked reports whether a token id is revoked. It asks the database on
+// every call (a primary-key lookup) so that a revocation takes effect on
+// the next request, whichever process wrote it; only when the database
+// cannot answer does it fall back to the set loaded last.
 func (r *KeyRing) IsRevoked(jti string) bool {
+	var one int
+	err := r.db.read.QueryRowContext(context.Background(), "SELECT 1 FROM ccfeed_revoked WHERE jti = ?", jti).Scan(&one)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, sql.ErrNoRows):
+		return false
+	}
 	r.maybeRefresh()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
