@@ -47,7 +47,10 @@ type Result struct {
 }
 
 // LoadFiles loads each file in its own transaction and returns one result
-// per file. A failed file does not stop the others.
+// per file. A failed file does not stop the others. The full-text index is
+// brought up to date once at the end (store.IndexText), so $search sees the
+// files as soon as LoadFiles returns; LoadFile alone leaves that to the
+// caller or to the serving process.
 func LoadFiles(ctx context.Context, db *store.DB, tenant string, paths []string, opt Options) []Result {
 	out := make([]Result, 0, len(paths))
 	for _, p := range paths {
@@ -56,6 +59,9 @@ func LoadFiles(ctx context.Context, db *store.DB, tenant string, paths []string,
 		}
 		out = append(out, LoadFile(ctx, db, tenant, p, opt))
 	}
+	// A failure here leaves the rows queued for the next indexing; the
+	// loads themselves are committed and reported as they are.
+	_, _ = db.IndexText(ctx)
 	return out
 }
 

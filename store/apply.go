@@ -281,6 +281,9 @@ func (aq *applyQuery) final(lay *query.Layout) (Fragment, error) {
 // entities, rows follow lay; for one that aggregates, they hold the output
 // properties (plan.Apply.Out) in order.
 func (db *DB) ReadApply(ctx context.Context, p *ccfeed.Principal, plan *query.Plan, lay *query.Layout, offset int64, limit int, emit query.RowFunc) (more bool, err error) {
+	if planSearches(plan) {
+		db.freshText(ctx)
+	}
 	sc, err := db.scopeFor(ctx, p)
 	if err != nil {
 		return false, err
@@ -315,6 +318,9 @@ func (db *DB) ReadApply(ctx context.Context, p *ccfeed.Principal, plan *query.Pl
 
 // CountApply counts the rows of a $apply result.
 func (db *DB) CountApply(ctx context.Context, p *ccfeed.Principal, plan *query.Plan) (int64, error) {
+	if planSearches(plan) {
+		db.freshText(ctx)
+	}
 	sc, err := db.scopeFor(ctx, p)
 	if err != nil {
 		return 0, err

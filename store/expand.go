@@ -27,6 +27,9 @@ func joinValues(vals []any) (string, error) {
 // parent's join value and the row in lay's order (the slice is reused). $top and $skip
 // inside the expansion apply per parent.
 func (db *DB) ReadExpand(ctx context.Context, p *ccfeed.Principal, e *query.Expand, lay *query.Layout, vals []any, emit func(join any, row []any) error) error {
+	if searches(&e.Shape) {
+		db.freshText(ctx)
+	}
 	if len(vals) == 0 {
 		return nil
 	}
@@ -128,6 +131,9 @@ func (t *translator) orderExprs(b *block, lay *query.Layout) (Fragment, error) {
 // parents (with the expansion's $filter and $search): Nav@odata.count and
 // Nav/$count.
 func (db *DB) CountExpand(ctx context.Context, p *ccfeed.Principal, e *query.Expand, vals []any) (map[any]int64, error) {
+	if searches(&e.Shape) {
+		db.freshText(ctx)
+	}
 	out := map[any]int64{}
 	if len(vals) == 0 {
 		return out, nil

@@ -215,6 +215,9 @@ func (db *DB) pageSQL(sc *scope, plan *query.Plan, lay *query.Layout, page query
 // ReadPage streams the rows of one page of plan to emit and reports whether
 // more rows follow. It reads one row more than asked to know that.
 func (db *DB) ReadPage(ctx context.Context, p *ccfeed.Principal, plan *query.Plan, lay *query.Layout, page query.Page, emit query.RowFunc) (more bool, err error) {
+	if planSearches(plan) {
+		db.freshText(ctx)
+	}
 	sc, err := db.scopeFor(ctx, p)
 	if err != nil {
 		return false, err
@@ -331,6 +334,9 @@ func wrapQueryErr(ctx context.Context, err error) error {
 
 // Count returns the number of rows plan addresses, ignoring paging.
 func (db *DB) Count(ctx context.Context, p *ccfeed.Principal, plan *query.Plan) (int64, error) {
+	if planSearches(plan) {
+		db.freshText(ctx)
+	}
 	return db.count(ctx, p, plan.Var, plan.Source, &plan.Shape)
 }
 

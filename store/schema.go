@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,8 +99,10 @@ func (db *DB) schemaFingerprint() string {
 		for _, s := range db.indexes(t) {
 			h.Write([]byte(s))
 		}
-		for _, s := range db.ftsStatements(t) {
-			h.Write([]byte(s))
+		h.Write([]byte(db.ftsCreate(t)))
+		trig := db.ftsTriggers(t)
+		for _, n := range slices.Sorted(maps.Keys(trig)) {
+			h.Write([]byte(trig[n]))
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
@@ -171,26 +175,62 @@ func (db *DB) reconcile(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// reconcileFTS creates a table's full-text index and triggers; an index
-// created on a table that already has rows is filled from them.
+// reconcileFTS creates a table's full-text index and the triggers that
+// queue its changed rows, replacing any whose definition changed. An index
+// created (or re-created) on a table that already has rows queues them all;
+// the next IndexText fills it.
 func (db *DB) reconcileFTS(ctx context.Context, tx *sql.Tx, t *edm.Table) error {
-	stmts := db.ftsStatements(t)
-	if len(stmts) == 0 {
+	create := db.ftsCreate(t)
+	if create == "" {
 		return nil
 	}
-	var existed int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = ?", ftsName(t)).Scan(&existed); err != nil {
+	q := db.Dialect.Quote
+	have := map[string]string{} // the table's index and triggers as stored
+	rows, err := tx.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE (type = 'trigger' AND tbl_name = ?) OR name = ?", t.Name, ftsName(t))
+	if err != nil {
 		return err
 	}
-	for _, stmt := range stmts {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+	for rows.Next() {
+		var n, stmt string
+		if err := rows.Scan(&n, &stmt); err != nil {
+			rows.Close()
+			return err
+		}
+		have[n] = stmt
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	want := db.ftsTriggers(t)
+	for n, stmt := range have {
+		if n == ftsName(t) || !strings.HasPrefix(n, ftsName(t)+"_") || want[n] == stmt {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "DROP TRIGGER "+q(n)); err != nil {
+			return err
+		}
+		delete(have, n)
+	}
+	if old, ok := have[ftsName(t)]; !ok || old != create {
+		if ok {
+			if _, err := tx.ExecContext(ctx, "DROP TABLE "+q(ftsName(t))); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, create); err != nil {
 			return fmt.Errorf("store: full-text index on %s: %w", t.Name, err)
 		}
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO ccfeed_fts_pending (tbl, rid) SELECT ?, rowid FROM "+q(t.Name), t.Name); err != nil {
+			return fmt.Errorf("store: queueing %s for the full-text index: %w", t.Name, err)
+		}
 	}
-	if existed == 0 {
-		fts := db.Dialect.Quote(ftsName(t))
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+fts+" ("+fts+") VALUES ('rebuild')"); err != nil {
-			return fmt.Errorf("store: filling the full-text index on %s: %w", t.Name, err)
+	for n, stmt := range want {
+		if _, ok := have[n]; ok {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("store: full-text triggers on %s: %w", t.Name, err)
 		}
 	}
 	return nil

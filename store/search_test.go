@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/ccfeed/ccfeed/query"
+	"github.com/ccfeed/ccfeed/store"
 )
 
 // The oracle of $search evaluates the same parsed expression in Go over the
@@ -184,4 +186,69 @@ func TestSearchFollowsWrites(t *testing.T) {
 	if got := search("wombat"); len(got) != 0 {
 		t.Fatalf("deleted row still found: %v", got)
 	}
+}
+
+// Loads only queue rows for the index; IndexText indexes them, and a search
+// catches up by itself when nothing else has.
+func TestSearchIndexIsDeferred(t *testing.T) {
+	db := feedtestOpen(t)
+	ctx := context.Background()
+	upsertAll(t, db,
+		row("Messages", fxTenant, "d-1").Set("body", "Platypus in the garden"),
+		row("Messages", fxTenant, "d-2").Set("body", "Echidna"))
+	if n, err := db.PendingText(ctx); err != nil || n != 2 {
+		t.Fatalf("pending after the load: %d %v, want 2", n, err)
+	}
+	if n, err := db.IndexText(ctx); err != nil || n != 2 {
+		t.Fatalf("IndexText: %d %v, want 2", n, err)
+	}
+	if n, _ := db.PendingText(ctx); n != 0 {
+		t.Fatalf("pending after indexing: %d", n)
+	}
+	// An update of other columns queues nothing.
+	upsertAll(t, db, row("Messages", fxTenant, "d-2").Set("body", "Echidna").Set("senderType", "bot"))
+	if n, _ := db.PendingText(ctx); n != 0 {
+		t.Fatalf("an update that keeps the text queued %d rows", n)
+	}
+	upsertAll(t, db, row("Messages", fxTenant, "d-2").Set("body", "Platypus again"))
+	if got := readKeys(t, db, principal(fxTenant), "Messages?$search=platypus&$orderby=id", 10); len(got) != 2 {
+		t.Fatalf("search before any indexer ran: %v", got)
+	}
+}
+
+// A database whose index has another definition (an older ccfeed) gets
+// the current one, filled from its rows.
+func TestSearchIndexUpgrade(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db := openAt(t, path)
+	upsertAll(t, db, row("Messages", fxTenant, "u-1").Set("body", "Narwhal"))
+	if _, err := db.IndexText(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw := openRaw(t, path)
+	exec(t, raw,
+		`DROP TRIGGER fts_Messages_qi`, `DROP TABLE fts_Messages`,
+		`CREATE VIRTUAL TABLE fts_Messages USING fts5(body, translation, content='Messages', content_rowid='rowid')`,
+		`CREATE TRIGGER fts_Messages_ai AFTER INSERT ON Messages BEGIN SELECT 1; END`,
+		`UPDATE ccfeed_meta SET value = 'old' WHERE key = 'schema_fingerprint'`)
+	raw.Close()
+	db = openAt(t, path)
+	defer db.Close()
+	if got := readKeys(t, db, principal(fxTenant), "Messages?$search=narwhal", 10); len(got) != 1 {
+		t.Fatalf("after the upgrade: %v", got)
+	}
+	var old int
+	rawCheck := openRaw(t, path)
+	defer rawCheck.Close()
+	if err := rawCheck.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'fts_Messages_ai'`).Scan(&old); err != nil || old != 0 {
+		t.Fatalf("the old trigger is still there (%d, %v)", old, err)
+	}
+}
+
+func feedtestOpen(t *testing.T) *store.DB {
+	t.Helper()
+	db := openAt(t, filepath.Join(t.TempDir(), "fts.db"))
+	t.Cleanup(func() { db.Close() })
+	return db
 }

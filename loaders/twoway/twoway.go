@@ -367,7 +367,9 @@ func intText(n *int64) string {
 // dedupe keeps the first copy of each event (a report may repeat a row). A
 // conversation has a handful of events, so a scan beats a map.
 func dedupe(evs []event) []event {
-	out := evs[:0:0]
+	// In place: the callers' slices are not read again, and copying every
+	// event (about 400 bytes) was a fifth of a load's allocations.
+	out := evs[:0]
 next:
 	for _, e := range evs {
 		for _, o := range out {
