@@ -67,10 +67,12 @@ var sqliteFunctions = map[string]fnTemplate{
 	"substring3": func(a []Fragment, _ bool) Fragment {
 		return Join(", ", a[0], a[1].Wrap("(", ") + 1"), a[2]).Wrap("substr(", ")")
 	},
-	// SQLite's lower/upper fold ASCII only; these Go functions fold Unicode
-	// ("ZOË" -> "zoë"), registered on every connection (db.go).
-	"tolower": func(a []Fragment, _ bool) Fragment { return a[0].Wrap("ccfeed_lower(", ")") },
-	"toupper": func(a []Fragment, _ bool) Fragment { return a[0].Wrap("ccfeed_upper(", ")") },
+	// SQLite's lower/upper fold ASCII only; ccfeed_lower/upper fold Unicode
+	// ("ZOË" -> "zoë"), registered on every connection (db.go). A call into
+	// Go costs far more than SQLite's own function, so text that is plain
+	// printable ASCII (most names and codes) takes the built-in one.
+	"tolower": func(a []Fragment, _ bool) Fragment { return caseFold(a[0], "lower(", "ccfeed_lower(") },
+	"toupper": func(a []Fragment, _ bool) Fragment { return caseFold(a[0], "upper(", "ccfeed_upper(") },
 	"trim": func(a []Fragment, _ bool) Fragment {
 		return a[0].Wrap("trim(", ", char(32, 9, 10, 11, 12, 13))")
 	},
@@ -129,4 +131,11 @@ var sqliteFunctions = map[string]fnTemplate{
 	"round":   func(a []Fragment, _ bool) Fragment { return a[0].Wrap("round(", ")") },
 	"floor":   func(a []Fragment, _ bool) Fragment { return a[0].Wrap("floor(", ")") },
 	"ceiling": func(a []Fragment, _ bool) Fragment { return a[0].Wrap("ceil(", ")") },
+}
+
+// caseFold folds x with SQLite's ASCII function when x is printable ASCII
+// (no character outside ' '..'~'), else with the Unicode-aware Go one. The
+// pattern travels as an argument like every other value.
+func caseFold(x Fragment, ascii, unicode string) Fragment {
+	return Join("", x.Wrap("(CASE WHEN ", " GLOB "), F("?", "*[^ -~]*"), x.Wrap(" THEN "+unicode, ") ELSE "+ascii), x.Wrap("", ") END)"))
 }

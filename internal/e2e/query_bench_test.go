@@ -74,10 +74,10 @@ func BenchmarkFilterFunctions(b *testing.B) {
 	dbPath := chatsDB(b, n)
 	runQueryBench(b, dbPath, n, []queryBench{
 		{"string_and_date_functions",
-			"Chats?$filter=contains(customerLastName,'son') and year(startedAt) eq 2026 and month(startedAt) ge 6 and round(durationInSeconds) gt 300&$select=id,customerLastName,startedAt,durationInSeconds",
+			"Chats?$filter=contains(customerLastName,'son') and year(startedAt) eq 2026 and day(startedAt) le 20 and round(durationInSeconds) gt 300&$select=id,customerLastName,startedAt,durationInSeconds",
 			`SELECT id, customerLastName, startedAt, durationInSeconds FROM Conversations
 			 WHERE tenantId = 'bench' AND mediaType = 'chat' AND instr(customerLastName, 'son') > 0
-			   AND CAST(substr(startedAt, 1, 4) AS INTEGER) = 2026 AND CAST(substr(startedAt, 6, 2) AS INTEGER) >= 6
+			   AND CAST(substr(startedAt, 1, 4) AS INTEGER) = 2026 AND CAST(substr(startedAt, 9, 2) AS INTEGER) <= 20
 			   AND round(durationInSeconds) > 300
 			 ORDER BY tenantId, id`},
 		{"tolower_startswith",
