@@ -69,8 +69,8 @@ var sqliteFunctions = map[string]fnTemplate{
 	},
 	// SQLite's lower/upper fold ASCII only; ccfeed_lower/upper fold Unicode
 	// ("ZOË" -> "zoë"), registered on every connection (db.go). A call into
-	// Go costs far more than SQLite's own function, so text that is plain
-	// printable ASCII (most names and codes) takes the built-in one.
+	// Go costs far more than SQLite's own function, so ASCII text (most
+	// names and codes) takes the built-in one.
 	"tolower": func(a []Fragment, _ bool) Fragment { return caseFold(a[0], "lower(", "ccfeed_lower(") },
 	"toupper": func(a []Fragment, _ bool) Fragment { return caseFold(a[0], "upper(", "ccfeed_upper(") },
 	"trim": func(a []Fragment, _ bool) Fragment {
@@ -133,9 +133,8 @@ var sqliteFunctions = map[string]fnTemplate{
 	"ceiling": func(a []Fragment, _ bool) Fragment { return a[0].Wrap("ceil(", ")") },
 }
 
-// caseFold folds x with SQLite's ASCII function when x is printable ASCII
-// (no character outside ' '..'~'), else with the Unicode-aware Go one. The
-// pattern travels as an argument like every other value.
+// caseFold folds x with SQLite's ASCII function when x is ASCII (as many
+// characters as bytes), else with the Unicode-aware Go one.
 func caseFold(x Fragment, ascii, unicode string) Fragment {
-	return Join("", x.Wrap("(CASE WHEN ", " GLOB "), F("?", "*[^ -~]*"), x.Wrap(" THEN "+unicode, ") ELSE "+ascii), x.Wrap("", ") END)"))
+	return Join("", x.Wrap("(CASE WHEN length(", ") = octet_length("), x.Wrap("", ") THEN "+ascii), x.Wrap("", ") ELSE "+unicode), x.Wrap("", ") END)"))
 }
