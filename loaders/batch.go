@@ -146,7 +146,8 @@ type Agent struct {
 // source id seen before maps to the same row; otherwise the same email
 // address (case-insensitive) is the same person; a source that gives only a
 // display name matches by name within the tenant when exactly one agent has
-// it. When no row matches, a new one is written for this source.
+// it, and a mention with an address matches the one row of that name that
+// has no address. When no row matches, a new one is written for this source.
 func (b *Batch) Agent(a Agent) (string, error) {
 	a.Email = strings.ToLower(strings.TrimSpace(a.Email))
 	a.Name = strings.TrimSpace(a.Name)
@@ -198,6 +199,20 @@ func (b *Batch) Agent(a Agent) (string, error) {
 		}
 		if len(ids) == 1 {
 			id, found = ids[0], true
+		}
+	}
+	if !found && a.Email != "" && a.Name != "" {
+		// A source that knew only the name may have met the person first
+		// (CxEngage, ino): its row has no address. The one row with this
+		// name and no address is the same person, as it would have been
+		// in the other order.
+		ids, err := b.lt.FindBy(b.ctx, table, "name", b.Tenant, a.Name, "emailAddress")
+		if err != nil {
+			return "", err
+		}
+		if len(ids) == 1 {
+			id, found = ids[0], true
+			own = strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
 		}
 	}
 	if !found {
@@ -352,4 +367,44 @@ func NZ(s string) any { return nz(s) }
 func shortHash(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:8])
+}
+
+// AdoptAgent makes the Agents row id the one row of its person. It is for
+// sources that keep their own agent ids, which their other rows reference
+// (Buzzeasy): rather than pointing at another source's row, such a row
+// absorbs the rows other sources wrote earlier for the same person (the same
+// email address, or else the one row of the same name with no address),
+// whose references move to it. A later mention from another source finds it
+// by address or name, as it would have in the other load order.
+func (b *Batch) AdoptAgent(id, email, name string) error {
+	set := b.model.Set("Agents")
+	table := set.Type.Table
+	email = strings.ToLower(strings.TrimSpace(email))
+	name = strings.TrimSpace(name)
+	for range 16 { // a person has few rows; bound the loop all the same
+		var others []string
+		var err error
+		if email != "" {
+			others, err = b.lt.FindOthers(b.ctx, table, "emailAddress", b.Tenant, email, id)
+		}
+		if err == nil && len(others) == 0 && name != "" {
+			var byName []string
+			byName, err = b.lt.FindOthers(b.ctx, table, "name", b.Tenant, name, id, "emailAddress")
+			if len(byName) == 1 {
+				others = byName
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if len(others) == 0 {
+			return nil
+		}
+		for _, o := range others {
+			if err := b.lt.MergeInto(b.ctx, set, b.Tenant, o, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

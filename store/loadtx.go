@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/ccfeed/ccfeed/edm"
@@ -250,11 +251,16 @@ func (lt *LoadTx) SetAlias(ctx context.Context, tenant, kind, source, sourceID, 
 }
 
 // FindBy returns the ids of rows of table whose column equals value within
-// the tenant (at most two: enough to tell unique from ambiguous).
-func (lt *LoadTx) FindBy(ctx context.Context, table *edm.Table, column, tenant, value string) ([]string, error) {
+// the tenant (at most two: enough to tell unique from ambiguous), and whose
+// nullColumns are all NULL.
+func (lt *LoadTx) FindBy(ctx context.Context, table *edm.Table, column, tenant, value string, nullColumns ...string) ([]string, error) {
 	q := lt.db.Dialect.Quote
-	rows, err := lt.tx.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = ? LIMIT 2",
-		q("id"), q(table.Name), q("tenantId"), q(column)), tenant, value)
+	var null strings.Builder
+	for _, c := range nullColumns {
+		null.WriteString(" AND " + q(c) + " IS NULL")
+	}
+	rows, err := lt.tx.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = ?%s LIMIT 2",
+		q("id"), q(table.Name), q("tenantId"), q(column), null.String()), tenant, value)
 	if err != nil {
 		return nil, err
 	}

@@ -412,7 +412,18 @@ func (l *loader) row(rec *record) error {
 		}
 		r.Set("mediaType", media)
 	}
-	return l.b.Put(r)
+	if err := l.b.Put(r); err != nil {
+		return err
+	}
+	if tbl.set.Name == "Agents" {
+		// Buzzeasy's rows point at its own agent ids, so its agent is the
+		// person's row: it takes over rows other sources wrote for the
+		// same person.
+		email, _ := r.Get("emailAddress").(string)
+		name, _ := r.Get("name").(string)
+		return l.b.AdoptAgent(r.Get("id").(string), email, name)
+	}
+	return nil
 }
 
 // describeRaw names the kind of a JSON value for messages.
