@@ -56,7 +56,7 @@ func TestAuditLine(t *testing.T) {
 		{"bearer", f.URL + "Conversations?$top=3&$select=id", []string{"Authorization", "Bearer " + tok}, 200, subject, "Conversations", 3},
 		{"basic", f.URL + "Messages?$top=2&$select=id", []string{"Authorization", authBasic("jane", tok)}, 200, subject, "Messages", 2},
 		{"query key", f.URL + "Agents?$top=1&$select=id&access_token=" + url.QueryEscape(tok), nil, 200, subject, "Agents", 1},
-		{"query key, entity", f.URL + "Conversations('contoso:demo:conv-000001')?access_token=" + url.QueryEscape(tok), nil, 200, subject, "Conversations", 1},
+		{"query key, entity", f.URL + "Conversations('" + convKey + "')?access_token=" + url.QueryEscape(tok), nil, 200, subject, "Conversations", 1},
 		{"query key, count", f.URL + "Conversations/$count?access_token=" + url.QueryEscape(tok), nil, 200, subject, "Conversations", 0},
 		{"organizational", f.URL + "Customers?$top=4&$select=id", []string{"Authorization", "Bearer " + org}, 200, orgSubject, "Customers", 4},
 		{"bad bearer", f.URL + "Conversations?$top=3", []string{"Authorization", "Bearer " + bad}, 401, "", "", 0},

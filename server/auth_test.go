@@ -298,7 +298,7 @@ func TestOrganizationalSignIn(t *testing.T) {
 		h.OIDC = auth.NewOIDC(p.Config(aud, "https://login.example.test/authorize",
 			auth.Mapping{Claim: "tid", Value: "dir-contoso", Tenants: []string{"contoso"}},
 			auth.Mapping{Claim: "groups", Value: "grp-fabrikam", Tenants: []string{"fabrikam"}},
-			auth.Mapping{Claim: "groups", Value: "grp-contoso-bu1", Tenants: []string{"contoso"}, BusinessUnits: []string{"contoso:demo:bu-1"}},
+			auth.Mapping{Claim: "groups", Value: "grp-contoso-bu1", Tenants: []string{"contoso"}, BusinessUnits: []string{demoUnit1}},
 			auth.Mapping{Claim: "roles", Value: "Feed.Admin", Tenants: []string{"*"}, Scope: ccfeed.ScopeAdmin},
 		), nil)
 	}})
@@ -315,7 +315,7 @@ func TestOrganizationalSignIn(t *testing.T) {
 		{"tenant id", jwt.MapClaims{"tid": "dir-contoso"}, countOf("tenantId eq 'contoso'")},
 		{"group", jwt.MapClaims{"tid": "x", "groups": []any{"grp-fabrikam"}}, countOf("tenantId eq 'fabrikam'")},
 		{"tenant id and group", jwt.MapClaims{"tid": "dir-contoso", "groups": []any{"grp-fabrikam"}}, countOf("tenantId ne 'northwind'")},
-		{"business unit group", jwt.MapClaims{"tid": "x", "groups": []any{"grp-contoso-bu1"}}, countOf("businessUnitId eq 'contoso:demo:bu-1'")},
+		{"business unit group", jwt.MapClaims{"tid": "x", "groups": []any{"grp-contoso-bu1"}}, countOf("businessUnitId eq '" + demoUnit1 + "'")},
 		{"admin role", jwt.MapClaims{"tid": "x", "roles": []any{"Feed.Admin"}}, countOf("true")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

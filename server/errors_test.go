@@ -41,7 +41,7 @@ func TestErrorBodies(t *testing.T) {
 		{name: "unsupported_option_501", url: "Conversations?$deltatoken=abc", status: 501, target: "$deltatoken"},
 		{name: "unknown_set_404", url: "Conversation", status: 404, target: "resource path"},
 		{name: "unknown_key_404", url: "Conversations('contoso:demo:nope')", status: 404, target: "resource path"},
-		{name: "unknown_navigation_404", url: "Conversations('contoso:demo:conv-000001')/Mesages", status: 404, target: "resource path"},
+		{name: "unknown_navigation_404", url: "Conversations('" + convKey + "')/Mesages", status: 404, target: "resource path"},
 		{name: "unknown_route_404", url: "/nowhere", status: 404},
 		{name: "not_acceptable_406", url: "Conversations", header: []string{"Accept", "application/atom+xml"}, status: 406, target: "Accept"},
 		{name: "format_406", url: "Conversations?$format=atom", status: 406, target: "$format"},

@@ -21,22 +21,27 @@ import (
 func TestExpandMatchesNavigation(t *testing.T) {
 	f := feedtest.StartDemo(t)
 	tok := f.Token(t, ccfeed.ScopeRead, "contoso")
+	// Conversations are taken in time order: their keys start with the
+	// source's name, and the first by key are Buzzeasy's, which have no
+	// messages or transfers (Buzzeasy starts a new conversation instead).
+	const inTime = "$orderby=startedAtUTC,id&"
 	cases := []struct {
 		name, set, nav, opts string
+		order                string
 		single               bool
 	}{
 		{name: "single", set: "Chats", nav: "Agent", opts: "$select=id,name", single: true},
 		{name: "single_no_options", set: "QueueSegments", nav: "Queue", single: true},
-		{name: "collection_all_options", set: "Conversations", nav: "Messages",
+		{name: "collection_all_options", set: "Conversations", nav: "Messages", order: inTime,
 			opts: "$filter=senderType eq 'agent';$orderby=sentAtUTC desc;$top=3;$skip=1;$select=id,body;$count=true"},
-		{name: "collection_plain", set: "Conversations", nav: "Transfers"},
+		{name: "collection_plain", set: "Conversations", nav: "Transfers", order: inTime},
 		{name: "collection_order_only", set: "Agents", nav: "Workitems", opts: "$orderby=startTimeUTC desc,id;$select=id,startTimeUTC"},
-		{name: "collection_search", set: "Conversations", nav: "Messages", opts: "$search=appointment;$select=id"},
-		{name: "collection_count_only_rows", set: "Conversations", nav: "Messages", opts: "$filter=senderType eq 'customer';$count=true;$top=0"},
+		{name: "collection_search", set: "Conversations", nav: "Messages", order: inTime, opts: "$search=appointment;$select=id"},
+		{name: "collection_count_only_rows", set: "Conversations", nav: "Messages", order: inTime, opts: "$filter=senderType eq 'customer';$count=true;$top=0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			u := f.URL + c.set + "?$top=25&$expand=" + c.nav
+			u := f.URL + c.set + "?" + c.order + "$top=25&$expand=" + c.nav
 			if c.opts != "" {
 				u += "(" + c.opts + ")"
 			}
@@ -131,7 +136,10 @@ func TestExpandQueriesPerLevel(t *testing.T) {
 	for _, size := range []int{10, 300} {
 		cs.expands.Store(0)
 		cs.counts.Store(0)
-		u := escape(f.URL + "Conversations?$select=id&$expand=Messages($select=id;$count=true;$expand=Conversation($select=id)),Agent($select=name)")
+		// In time order, so the page holds conversations with messages
+		// (the first by key are Buzzeasy's, which have none) and the
+		// nested level is read too.
+		u := escape(f.URL + "Conversations?$select=id&$orderby=startedAtUTC,id&$expand=Messages($select=id;$count=true;$expand=Conversation($select=id)),Agent($select=name)")
 		coll, _ := collectionOf(t, f, u, tok, "Prefer", fmt.Sprintf("odata.maxpagesize=%d", size))
 		if len(coll.Value) != size {
 			t.Fatalf("page of %d rows, asked for %d", len(coll.Value), size)
@@ -235,7 +243,9 @@ func TestExpandContextURL(t *testing.T) {
 func TestExpandLimits(t *testing.T) {
 	f := feedtest.Start(t, feedtest.DemoDB(t), feedtest.Options{Config: server.Config{MaxExpanded: 100}})
 	tok := f.ReadToken(t)
-	r := get(t, f, escape(f.URL+"Conversations?$expand=Messages"), tok)
+	// In time order: the first conversations by key are Buzzeasy's, which
+	// have no messages.
+	r := get(t, f, escape(f.URL+"Conversations?$orderby=startedAtUTC&$expand=Messages"), tok)
 	r.mustStatus(t, http.StatusBadRequest, "too many expanded entities")
 	e := checkErrorBody(t, r, "too many expanded entities")
 	if e.Error.Target != "$expand" || !strings.Contains(e.Error.Message, "100") {

@@ -37,13 +37,45 @@ func pq(extra ...string) []string {
 	return append(append([]string{}, pqHeaders...), extra...)
 }
 
-// A demo key that exists, has a null endedAtUTC and a null
-// nextConversationId, and 18 messages.
+// A demo key that exists: a LivePerson chat of contoso that the agent
+// started (isOutbound) and that is still open, so its endedAtUTC and
+// nextConversationId are null. Its 13 messages have the keys convKey:0 to
+// convKey:12; its agent is the Buzzeasy row LivePerson's agent merged into.
 const (
-	convKey   = "contoso:demo:conv-000001"
-	convAgent = "contoso:demo:agent-08"
-	convMsgs  = 18
-	convStart = "2026-09-08T14:48:00.042Z"
+	convKey      = "contoso:liveperson:0000002a-1e9e-4000-8000-000000000297"
+	convAgent    = "contoso:buzzeasy:00000a9e-0b0e-4000-8000-000000000011"
+	convMsgs     = 13
+	convStart    = "2026-10-31T09:56:01.533Z"
+	convDuration = "619.742"
+	// convMsg is one of its messages; convLastMsg the greatest of their
+	// keys, which sort as text (":9" after ":12").
+	convMsg     = convKey + ":3"
+	convLastMsg = convKey + ":9"
+	// otherMsg is a message of another contoso conversation.
+	otherMsg = "contoso:liveperson:0000002a-1e9e-4000-8000-000000000002:3"
+)
+
+// Other keys of the demo data set. The demo gives a row the same source id
+// in every tenant, so fabrikam has a row under each of these with its own
+// tenant prefix.
+const (
+	// demoCall is a Buzzeasy call of contoso, with a customer name;
+	// otherCall is fabrikam's call of the same source id.
+	demoCall  = "contoso:buzzeasy:000000c0-0b0e-4000-8000-000000000001"
+	otherCall = "fabrikam:buzzeasy:000000c0-0b0e-4000-8000-000000000001"
+	// demoCall2 is the next contoso call, also with a customer name.
+	demoCall2 = "contoso:buzzeasy:000000c0-0b0e-4000-8000-000000000002"
+	// demoChat is a LivePerson chat of contoso with messages.
+	demoChat = "contoso:liveperson:0000002a-1e9e-4000-8000-000000000003"
+	// otherQueue and otherAgent are a queue (with conversations) and an
+	// agent of fabrikam.
+	otherQueue       = "fabrikam:buzzeasy:0000009e-0b0e-4000-8000-000000000001"
+	otherQueueSource = "0000009e-0b0e-4000-8000-000000000001"
+	otherAgent       = "fabrikam:buzzeasy:00000a9e-0b0e-4000-8000-000000000016"
+	// demoUnit1 and demoUnit2 are business units of contoso, each with
+	// channels and conversations.
+	demoUnit1 = "contoso:buzzeasy:000000b0-0b0e-4000-8000-000000000001"
+	demoUnit2 = "contoso:buzzeasy:000000b0-0b0e-4000-8000-000000000002"
 )
 
 // reply is a response read to the end, gzip undone.

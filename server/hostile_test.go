@@ -28,7 +28,7 @@ var hostileValues = []struct{ name, v string }{
 	{"drop keys", "x'; DELETE FROM ccfeed_keys; --"},
 	{"union", "' UNION SELECT id, tenantId FROM Conversations WHERE tenantId='fabrikam' --"},
 	{"other tenant", "fabrikam"},
-	{"other tenant key", "fabrikam:demo:conv-000001"},
+	{"other tenant key", otherCall},
 	{"tenant escape", "contoso' OR tenantId='fabrikam"},
 	{"comment", "/* */ --"},
 	{"statement end", ";"},

@@ -21,11 +21,11 @@ import (
 // whose foreign keys cross tenants. A loader bug or a hostile source can
 // write such rows; they must not open a window onto the other tenant.
 const (
-	isoOther   = "fabrikam:demo:conv-000001" // exists, in another tenant
-	isoNever   = "contoso:demo:conv-999999"  // never existed
-	isoParent  = "contoso:demo:conv-000003"  // has a fabrikam message filed under it
-	isoCross   = "contoso:test:cross"        // points at fabrikam's queue, agent and next conversation
-	isoDangle  = "contoso:test:dangle"       // points at ids that exist nowhere
+	isoOther   = otherCall                  // exists, in another tenant
+	isoNever   = "contoso:demo:conv-999999" // never existed
+	isoParent  = demoChat                   // has a fabrikam message filed under it
+	isoCross   = "contoso:test:cross"       // points at fabrikam's queue, agent and next conversation
+	isoDangle  = "contoso:test:dangle"      // points at ids that exist nowhere
 	isoLeakMsg = "fabrikam:test:leak"
 	isoSecret  = "secret-xyz-fabrikam"
 )
@@ -41,17 +41,17 @@ func isolationDB(t testing.TB) *store.DB {
 	db := feedtest.DemoDB(t)
 	rows := []*store.Row{
 		isoRow("Messages", "fabrikam", "leak").Set("conversationId", isoParent).Set("senderType", "customer").Set("body", isoSecret),
-		isoRow("Workitems", "fabrikam", "leak-wi").Set("primaryConversationId", isoParent).Set("businessUnitId", "contoso:demo:bu-1"),
-		isoRow("Conversations", "contoso", "cross").Set("mediaType", "chat").Set("queueId", "fabrikam:demo:q-1").
-			Set("agentId", "fabrikam:demo:agent-16").Set("nextConversationId", isoOther).Set("businessUnitId", "contoso:demo:bu-1"),
+		isoRow("Workitems", "fabrikam", "leak-wi").Set("primaryConversationId", isoParent).Set("businessUnitId", demoUnit1),
+		isoRow("Conversations", "contoso", "cross").Set("mediaType", "chat").Set("queueId", otherQueue).
+			Set("agentId", otherAgent).Set("nextConversationId", isoOther).Set("businessUnitId", demoUnit1),
 		isoRow("Conversations", "contoso", "dangle").Set("mediaType", "chat").Set("queueId", "contoso:demo:q-999").
-			Set("agentId", "contoso:demo:agent-999").Set("nextConversationId", isoNever).Set("businessUnitId", "contoso:demo:bu-1"),
+			Set("agentId", "contoso:demo:agent-999").Set("nextConversationId", isoNever).Set("businessUnitId", demoUnit1),
 		// A fabrikam row wearing a contoso-looking key: keys are unique per
 		// tenant only, so this is the same key in another tenant.
-		isoRow("Conversations", "fabrikam", "dup").Set("id", "contoso:demo:conv-000002").Set("mediaType", "chat").Set("customerLastName", isoSecret),
+		isoRow("Conversations", "fabrikam", "dup").Set("id", demoCall2).Set("mediaType", "chat").Set("customerLastName", isoSecret),
 		// Fabrikam's queue gets a name nobody else has, to see whether a
 		// filter or an order on Queue/name reaches it.
-		isoRow("Queues", "fabrikam", "q-1").Set("id", "fabrikam:demo:q-1").Set("sourceId", "q-1").Set("source", "demo").Set("name", "zzzz "+isoSecret),
+		isoRow("Queues", "fabrikam", "q-1").Set("id", otherQueue).Set("sourceId", otherQueueSource).Set("source", "buzzeasy").Set("name", "zzzz "+isoSecret),
 	}
 	err := db.Write(context.Background(), func(tx *sql.Tx) error {
 		w := db.NewWriter(tx)
@@ -181,12 +181,12 @@ func TestIsolationEverySet(t *testing.T) {
 	raw := rawDB(t, db)
 	f := feedtest.Start(t, db, feedtest.Options{})
 	contoso := f.Token(t, ccfeed.ScopeRead, "contoso")
-	buTok, _ := f.MintToken(t, ccfeed.ScopeRead, []string{"contoso:demo:bu-2"}, "contoso")
+	buTok, _ := f.MintToken(t, ccfeed.ScopeRead, []string{demoUnit2}, "contoso")
 	for _, cred := range []struct {
 		name  string
 		token string
 		bus   []string
-	}{{"tenant", contoso, nil}, {"business unit", buTok, []string{"contoso:demo:bu-2"}}} {
+	}{{"tenant", contoso, nil}, {"business unit", buTok, []string{demoUnit2}}} {
 		for _, set := range readableSets() {
 			t.Run(cred.name+"/"+set.Name, func(t *testing.T) {
 				cond, args := visible(set, "t", "contoso", cred.bus)
@@ -244,7 +244,7 @@ func TestIsolationByKey(t *testing.T) {
 	raw := rawDB(t, db)
 	f := feedtest.Start(t, db, feedtest.Options{})
 	contoso := f.Token(t, ccfeed.ScopeRead, "contoso")
-	buTok, _ := f.MintToken(t, ccfeed.ScopeRead, []string{"contoso:demo:bu-2"}, "contoso")
+	buTok, _ := f.MintToken(t, ccfeed.ScopeRead, []string{demoUnit2}, "contoso")
 
 	t.Run("Conversations paths", func(t *testing.T) {
 		for _, path := range []string{
@@ -271,13 +271,13 @@ func TestIsolationByKey(t *testing.T) {
 		}
 		// A key that exists in contoso, in a business unit the narrowed
 		// token does not have, is as missing as another tenant's.
-		inBU1 := sqlIDs(t, raw, "SELECT id FROM Conversations WHERE tenantId='contoso' AND businessUnitId='contoso:demo:bu-1' ORDER BY id LIMIT 1")[0]
+		inBU1 := sqlIDs(t, raw, "SELECT id FROM Conversations WHERE tenantId='contoso' AND businessUnitId='"+demoUnit1+"' ORDER BY id LIMIT 1")[0]
 		for _, path := range []string{"Conversations('KEY')", "Conversations('KEY')/Messages", "Conversations('KEY')/Messages/$count", "Conversations('KEY')/customerLastName/$value"} {
 			notFoundShape(t, f, buTok, path, inBU1, isoNever)
 		}
 		// The fabrikam row wearing a contoso-looking key is not contoso's:
-		// contoso reads its own conv-000002, never fabrikam's name.
-		r := get(t, f, f.URL+"Conversations('contoso:demo:conv-000002')/customerLastName/$value", contoso)
+		// contoso reads its own conversation, never fabrikam's name.
+		r := get(t, f, f.URL+"Conversations('"+demoCall2+"')/customerLastName/$value", contoso)
 		if strings.Contains(string(r.Body), isoSecret) {
 			t.Errorf("contoso read fabrikam's row under a shared key: %s", r.Body)
 		}
@@ -432,7 +432,7 @@ func TestIsolationQueries(t *testing.T) {
 		{name: "all over navigation", path: "Conversations/$count?$filter=Messages/all(m:m/tenantId%20eq%20%27contoso%27)", check: countIs(nConv)},
 		{name: "nested lambdas", path: "Agents/$count?$filter=Conversations/any(c:c/" + anySecret + ")", check: countIs(0), control: is("1")},
 		{name: "filter on single navigation", path: "Conversations?$select=id,tenantId&$filter=Queue/name%20eq%20%27zzzz%20" + isoSecret + "%27", check: rowsAre(0),
-			control: has(`"fabrikam:demo:conv-`)},
+			control: has(`"fabrikam:buzzeasy:000000c0-`)},
 		{name: "filter on navigation of another tenant's target", path: "Conversations/$count?$filter=Agent/tenantId%20eq%20%27fabrikam%27", check: countIs(0),
 			control: func(b string) bool { return !is("0")(b) }},
 		{name: "filter on a null-by-scope navigation", path: "Conversations/$count?$filter=Queue%20eq%20null%20and%20id%20eq%20%27" + isoCross + "%27", check: countIs(1),
@@ -463,7 +463,7 @@ func TestIsolationQueries(t *testing.T) {
 			}
 		}},
 		{name: "$expand collection", path: "Conversations?$filter=id%20eq%20%27" + isoParent + "%27&$expand=Messages($select=id,tenantId),Workitems($select=id,tenantId)", check: func(t *testing.T, r *reply) {
-			if !strings.Contains(string(r.Body), "contoso:demo:conv-000003-m") {
+			if !strings.Contains(string(r.Body), isoParent+":") {
 				t.Errorf("expanded: %.600s", r.Body)
 			}
 		}, control: has(isoLeakMsg), later: true},
@@ -475,7 +475,7 @@ func TestIsolationQueries(t *testing.T) {
 					t.Errorf("%s expanded to %v, want null", n, v)
 				}
 			}
-		}, control: has(`"fabrikam:demo:q-1"`), later: true},
+		}, control: has(`"` + otherQueue + `"`), later: true},
 		{name: "$expand with $count", path: "Conversations('" + isoParent + "')?$expand=Messages($count=true;$top=0)", check: func(t *testing.T, r *reply) {
 			var e map[string]json.RawMessage
 			r.decode(t, &e, "")
@@ -541,7 +541,7 @@ func TestIsolationNextLinks(t *testing.T) {
 	contoso := f.Token(t, ccfeed.ScopeRead, "contoso")
 	fabrikam := f.Token(t, ccfeed.ScopeRead, "fabrikam")
 	contoso2 := f.Token(t, ccfeed.ScopeRead, "contoso")
-	buTok, _ := f.MintToken(t, ccfeed.ScopeRead, []string{"contoso:demo:bu-2"}, "contoso")
+	buTok, _ := f.MintToken(t, ccfeed.ScopeRead, []string{demoUnit2}, "contoso")
 
 	pages := walk(t, f, f.URL+"Conversations?$select=id,tenantId&$orderby=startedAtUTC", contoso, "Prefer", "odata.maxpagesize=300")
 	if len(pages) < 3 {

@@ -15,6 +15,31 @@ import (
 	"github.com/ccfeed/ccfeed/store"
 )
 
+// Keys of the demo data set (loaders/demo) the tests rely on. Every
+// tenant has a row under each of these source ids, so swapping the tenant
+// prefix names a row that exists in another tenant.
+const (
+	// demoCall is a Buzzeasy call.
+	demoCall = "contoso:buzzeasy:000000c0-0b0e-4000-8000-000000000001"
+	// demoChat is a LivePerson chat with messages.
+	demoChat = "contoso:liveperson:0000002a-1e9e-4000-8000-000000000003"
+	// demoQueue is a Buzzeasy queue, on a channel.
+	demoQueue = "contoso:buzzeasy:0000009e-0b0e-4000-8000-000000000001"
+	// demoUnit1 and demoUnit2 are business units with channels and
+	// conversations.
+	demoUnit1 = "contoso:buzzeasy:000000b0-0b0e-4000-8000-000000000001"
+	demoUnit2 = "contoso:buzzeasy:000000b0-0b0e-4000-8000-000000000002"
+	// demoChatRange starts the keys of a hundred LivePerson chats (the
+	// 100th to the 199th).
+	demoChatRange = "contoso:liveperson:0000002a-1e9e-4000-8000-0000000001"
+)
+
+// inTenant moves a demo key to another tenant.
+func inTenant(tenant, key string) string {
+	_, rest, _ := strings.Cut(key, ":")
+	return tenant + ":" + rest
+}
+
 // fixedNow is the instant every test request is bound with, so now() and
 // the translated SQL are deterministic.
 var fixedNow = time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)

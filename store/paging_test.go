@@ -116,7 +116,7 @@ func TestKeysetPagingDemo(t *testing.T) {
 		"Conversations?$orderby=csat desc,conversationEndedReason&$select=id",
 		"Conversations?$orderby=Agent/name,endedAt desc&$select=id&$filter=mediaType ne 'email'",
 		"Conversations?$orderby=Messages/$count desc,csat&$select=id&$filter=mediaType eq 'email'",
-		"Messages?$orderby=agentId desc,messageIndex&$select=id&$filter=startswith(conversationId,'contoso:demo:conv-0001')",
+		"Messages?$orderby=agentId desc,messageIndex&$select=id&$filter=startswith(conversationId,'" + demoChatRange + "')",
 	} {
 		t.Run(req, func(t *testing.T) {
 			plan := bindRequest(t, req)

@@ -125,8 +125,9 @@ var resultCases = []resultCase{
 		oracle: `SELECT id FROM Conversations WHERE tenantId IN {T} AND (conversationEndedReason IS NULL OR conversationEndedReason = 'Abandoned' OR conversationEndedReason = 'IdleTimeout') ORDER BY id`},
 	{name: "not_in", req: "Conversations?$filter=not (status in ('open','closed'))",
 		oracle: `SELECT id FROM Conversations WHERE tenantId IN {T} AND (status IS NULL OR status NOT IN ('open','closed')) ORDER BY id`},
-	{name: "contains_lower", req: "Conversations?$filter=contains(summary,'refund')", want: fx("fx-02", "fx-05")},
-	{name: "contains_capital", req: "Conversations?$filter=contains(summary,'Refund')", want: fx("fx-01")},
+	// The fixture tenant only: the demo's summaries may name refunds too.
+	{name: "contains_lower", req: "Conversations?$filter=contains(summary,'refund') and tenantId eq 'acme'", want: fx("fx-02", "fx-05")},
+	{name: "contains_capital", req: "Conversations?$filter=contains(summary,'Refund') and tenantId eq 'acme'", want: fx("fx-01")},
 	{name: "contains_glob_oracle", req: "Conversations?$filter=contains(customerLastName,'an')",
 		oracle: `SELECT id FROM Conversations WHERE tenantId IN {T} AND customerLastName GLOB '*an*' ORDER BY id`},
 	{name: "startswith_case", req: "Conversations?$filter=startswith(customerFirstName,'Zo')",

@@ -22,9 +22,9 @@ func scopeDB(t testing.TB) *store.DB {
 	t.Helper()
 	db := feedtest.DemoDB(t)
 	upsertAll(t, db,
-		row("Messages", "fabrikam", "leak").Set("conversationId", "contoso:demo:conv-000003").
+		row("Messages", "fabrikam", "leak").Set("conversationId", demoChat).
 			Set("senderType", "customer").Set("body", "secret-xyz"),
-		row("Conversations", "contoso", "cross").Set("mediaType", "chat").Set("queueId", "fabrikam:demo:q-1"),
+		row("Conversations", "contoso", "cross").Set("mediaType", "chat").Set("queueId", inTenant("fabrikam", demoQueue)),
 	)
 	return db
 }
@@ -82,18 +82,18 @@ func TestScopeKeysPathsLambdas(t *testing.T) {
 		req  string
 		want int
 	}{
-		{"Conversations('fabrikam:demo:conv-000001')", 0},
-		{"Conversations('contoso:demo:conv-000001')", 1},
-		{"Calls('fabrikam:demo:conv-000001')", 0},
+		{"Conversations('" + inTenant("fabrikam", demoCall) + "')", 0},
+		{"Conversations('" + demoCall + "')", 1},
+		{"Calls('" + inTenant("fabrikam", demoCall) + "')", 0},
 		// A chat is not a call: the slice holds on key reads and paths.
-		{"Calls('contoso:demo:conv-000003')", 0},
-		{"Calls('contoso:demo:conv-000003')/Messages", 0},
-		{"Chats('contoso:demo:conv-000003')", 1},
-		{"Conversations('fabrikam:demo:conv-000003')/Messages", 0},
-		{"Conversations('fabrikam:demo:conv-000003')/Queue", 0},
+		{"Calls('" + demoChat + "')", 0},
+		{"Calls('" + demoChat + "')/Messages", 0},
+		{"Chats('" + demoChat + "')", 1},
+		{"Conversations('" + inTenant("fabrikam", demoChat) + "')/Messages", 0},
+		{"Conversations('" + inTenant("fabrikam", demoChat) + "')/Queue", 0},
 		{"Messages('fabrikam:test:leak')", 0},
 		{"Messages('fabrikam:test:leak')/Conversation", 0},
-		{"Queues('fabrikam:demo:q-1')/Channel", 0},
+		{"Queues('" + inTenant("fabrikam", demoQueue) + "')/Channel", 0},
 		// The cross-tenant foreign keys lead nowhere.
 		{"Conversations('contoso:test:cross')/Queue", 0},
 		{"Conversations?$filter=id eq 'contoso:test:cross' and Queue ne null", 0},
@@ -102,7 +102,7 @@ func TestScopeKeysPathsLambdas(t *testing.T) {
 		{"Conversations?$filter=Messages/any(m:contains(m/body,'secret-xyz'))", 0},
 		{"Conversations?$filter=Messages/any(m:m/tenantId ne 'contoso')", 0},
 		{"Agents?$filter=Conversations/any(c:c/Messages/any(m:m/tenantId eq 'fabrikam'))", 0},
-		{"Conversations?$filter=Messages/all(m:m/tenantId eq 'contoso') and id eq 'contoso:demo:conv-000003'", 1},
+		{"Conversations?$filter=Messages/all(m:m/tenantId eq 'contoso') and id eq '" + demoChat + "'", 1},
 	}
 	for _, c := range cases {
 		plan := bindRequest(t, c.req)
@@ -121,17 +121,17 @@ func TestScopeKeysPathsLambdas(t *testing.T) {
 	}
 	// The contoso conversation's messages, through the path and through
 	// $count, leave out the fabrikam message filed under it.
-	want := sqlKeys(t, raw, `SELECT id FROM Messages WHERE tenantId = 'contoso' AND conversationId = 'contoso:demo:conv-000003' ORDER BY id`)
+	want := sqlKeys(t, raw, `SELECT id FROM Messages WHERE tenantId = 'contoso' AND conversationId = '`+demoChat+`' ORDER BY id`)
 	if len(want) == 0 {
-		t.Fatal("contoso:demo:conv-000003 has no messages in the demo")
+		t.Fatal(demoChat + " has no messages in the demo")
 	}
-	got := readKeys(t, db, p, "Conversations('contoso:demo:conv-000003')/Messages?$select=id", 50)
-	sameKeys(t, "messages of conv-000003", got, want)
-	if n := count(t, db, p, "Conversations('contoso:demo:conv-000003')/Messages/$count"); n != int64(len(want)) {
+	got := readKeys(t, db, p, "Conversations('"+demoChat+"')/Messages?$select=id", 50)
+	sameKeys(t, "messages of the demo chat", got, want)
+	if n := count(t, db, p, "Conversations('"+demoChat+"')/Messages/$count"); n != int64(len(want)) {
 		t.Errorf("path $count = %d, want %d", n, len(want))
 	}
-	got = readKeys(t, db, p, "Conversations?$filter=id eq 'contoso:demo:conv-000003' and Messages/$count eq "+strconv.Itoa(len(want)), 50)
-	sameKeys(t, "Messages/$count in a filter", got, []string{"contoso:demo:conv-000003"})
+	got = readKeys(t, db, p, "Conversations?$filter=id eq '"+demoChat+"' and Messages/$count eq "+strconv.Itoa(len(want)), 50)
+	sameKeys(t, "Messages/$count in a filter", got, []string{demoChat})
 	// The same reads as fabrikam see the planted message.
 	if n := count(t, db, principal("fabrikam"), "Messages?$filter=body eq 'secret-xyz'"); n != 1 {
 		t.Errorf("fabrikam sees %d of its own planted message", n)
@@ -167,7 +167,7 @@ func TestScopeAllAndNone(t *testing.T) {
 		"nil":        nil,
 		"unknown":    principal("nobody"),
 	} {
-		for _, req := range []string{"Conversations", "Messages", "Conversations('contoso:demo:conv-000001')/Messages"} {
+		for _, req := range []string{"Conversations", "Messages", "Conversations('" + demoChat + "')/Messages"} {
 			if got := readKeys(t, db, p, req, 100); len(got) != 0 {
 				t.Errorf("%s principal reads %d rows of %s", name, len(got), req)
 			}
@@ -175,7 +175,7 @@ func TestScopeAllAndNone(t *testing.T) {
 				t.Errorf("%s principal counts %d rows of %s", name, n, req)
 			}
 		}
-		if exists(t, db, p, "Conversations('contoso:demo:conv-000001')") {
+		if exists(t, db, p, "Conversations('"+demoCall+"')") {
 			t.Errorf("%s principal finds a contoso conversation", name)
 		}
 	}
@@ -185,8 +185,8 @@ func TestScopeBusinessUnits(t *testing.T) {
 	db := feedtest.DemoDB(t)
 	raw := rawDB(t, db)
 	p := principal("contoso")
-	p.BusinessUnits = []string{"contoso:demo:bu-2"}
-	want := sqlKeys(t, raw, `SELECT id FROM Conversations WHERE tenantId = 'contoso' AND businessUnitId = 'contoso:demo:bu-2' ORDER BY id`)
+	p.BusinessUnits = []string{demoUnit2}
+	want := sqlKeys(t, raw, `SELECT id FROM Conversations WHERE tenantId = 'contoso' AND businessUnitId = '`+demoUnit2+`' ORDER BY id`)
 	if len(want) == 0 {
 		t.Fatal("no conversation in bu-2")
 	}
@@ -198,6 +198,6 @@ func TestScopeBusinessUnits(t *testing.T) {
 			t.Errorf("reads %s", k)
 		}
 	}
-	wantCh := sqlKeys(t, raw, `SELECT id FROM Channels WHERE tenantId = 'contoso' AND businessUnitId = 'contoso:demo:bu-2' ORDER BY id`)
+	wantCh := sqlKeys(t, raw, `SELECT id FROM Channels WHERE tenantId = 'contoso' AND businessUnitId = '`+demoUnit2+`' ORDER BY id`)
 	sameKeys(t, "bu-2 channels", got, wantCh)
 }

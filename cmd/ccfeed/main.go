@@ -32,6 +32,7 @@ Usage:
   ccfeed token --db PATH --tenant NAME [--admin]         print an access token (last line of output)
   ccfeed token --db PATH --rotate-key | --revoke ID      manage signing keys and revocations
   ccfeed load --db PATH --tenant NAME [--source KIND] FILE...   load vendor files (one transaction per file)
+  ccfeed demo --out DIR [--scale N] [--seed S]                   write the demo data set as vendor files
   ccfeed tenant --db PATH --tenant NAME [--timezone ZONE]       tenant settings
   ccfeed sync --db PATH --sources FILE                           run every configured API pull once
   ccfeed healthcheck [--url URL]                         probe a running server's /healthz (for containers)
@@ -69,6 +70,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdToken(ctx, args[1:], stdout, stderr)
 	case "load":
 		return cmdLoad(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, args[1:], stdout, stderr)
 	case "tenant":
 		return cmdTenant(ctx, args[1:], stdout, stderr)
 	case "sync":

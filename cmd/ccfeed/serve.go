@@ -62,7 +62,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for _, n := range sum {
 			total += n
 		}
-		fmt.Fprintf(stdout, "loaded %d demo rows into %d entity sets in %s\n", total, len(sum), time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stdout, "loaded %d demo rows from the files of five sources into %d entity sets in %s\n", total, len(sum), time.Since(start).Round(time.Millisecond))
 	}
 	ring, err := db.NewKeyRing(ctx)
 	if err != nil {
@@ -108,6 +108,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("db", *dbPath).Msg("serving")
+	startIndexer(ctx, db, log)
 	if err := startPulls(ctx, db, *sources, log); err != nil {
 		return err
 	}

@@ -42,6 +42,10 @@ func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	r := &pull.Runner{DB: db}
 	reports := r.RunAll(ctx, sources)
 	fmt.Fprint(stdout, pull.Summary(reports))
+	// So that $search sees what was pulled without waiting for a server.
+	if _, err := db.IndexText(ctx); err != nil {
+		return err
+	}
 	failed := 0
 	for _, rep := range reports {
 		if rep.Failed() {

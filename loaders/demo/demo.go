@@ -1,17 +1,35 @@
-// Package demo generates the bundled demonstration data set: several tenants
-// of a fictional contact center, every entity set populated, deterministic
-// for a given scale (the same seed always gives the same rows).
+// Package demo makes the demonstration data set: the files five contact
+// center platforms would hand over for three tenants of a fictional
+// company, generated deterministically, and loaded through the real loaders
+// the way a customer's files are.
+//
+// Every tenant gets every source, in the vendor's own format (see each
+// source's file for what it writes and why):
+//
+//	<tenant>/buzzeasy/NN-<Table>-NNNN.json    OData pages of every Buzzeasy table
+//	<tenant>/cxengage/interactions_page-NNNN.json    reporting API list pages
+//	<tenant>/ino/<data source>_YYYY-MM.csv|.xlsx    Reporter exports (French for contoso)
+//	<tenant>/liveperson/conversations-search_NNNN.json    conversation history pages
+//	<tenant>/twoway/two_way_conversation_report_YYYY-MM-DD.csv    daily reports
+//
+// One world lies behind all of them: the same agents (one email address and
+// display name each), queues and skills of the same names, and customers
+// known by email address or phone number appear in several sources, so the
+// merged model shows one agent, and one customer, across sources. Buzzeasy
+// loads first: its agents and customers are the rows the others merge into.
+//
+// Scale 1 (the default, loaded by ccfeed serve into a new database) is
+// 1,500 conversations per tenant (4,500 in all) and about 20,000 messages;
+// everything grows linearly with the scale, so scale 223 gives about a
+// million conversations. The seed changes every random choice; the same
+// scale and seed give the same bytes.
 package demo
 
 import (
-	"context"
-	"database/sql"
-	"fmt"
-	"math/rand/v2"
 	"time"
 
-	"github.com/ccfeed/ccfeed/edm"
-	"github.com/ccfeed/ccfeed/store"
+	// Tenant time zones must resolve in a minimal container too.
+	_ "time/tzdata"
 )
 
 // Tenant is one demo tenant and its time zone.
@@ -28,119 +46,20 @@ var Tenants = []Tenant{
 	{"northwind", "UTC"},
 }
 
-// Source is the source name demo rows carry.
-const Source = "demo"
-
 // Start and Days bound the demo period (fixed, so the data is reproducible).
 var Start = time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 
+// Days is the length of the period.
 const Days = 61
 
-// Options size the data set. Scale 1 is the bundled default: about 1,500
-// conversations and 10,000 messages per tenant.
+// PerScale is the number of conversations one scale step adds per tenant:
+// the sum of every source's share.
+const PerScale = buzzConversations + cxConversations + inoConversations + lpConversations + twConversations
+
+// Options size the data set.
 type Options struct {
+	// Scale multiplies every volume; 0 means 1.
 	Scale int
-	Seed  uint64
-}
-
-// Summary counts what was written per set.
-type Summary map[string]int
-
-// Load writes the demo data set into db, one transaction per tenant.
-func Load(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
-	if opt.Scale <= 0 {
-		opt.Scale = 1
-	}
-	sum := Summary{}
-	for i, t := range Tenants {
-		if err := db.EnsureTenant(ctx, t.Name); err != nil {
-			return nil, err
-		}
-		if err := db.SetTenantTimezone(ctx, t.Name, t.Timezone); err != nil {
-			return nil, err
-		}
-		err := db.Write(ctx, func(tx *sql.Tx) error {
-			w := db.NewWriter(tx)
-			defer w.Close()
-			g := &gen{ctx: ctx, w: w, m: db.Model, tenant: t.Name,
-				rnd: rand.New(rand.NewPCG(opt.Seed+uint64(i)*7919, 42)), scale: opt.Scale, sum: sum}
-			return g.run()
-		})
-		if err != nil {
-			return nil, fmt.Errorf("demo: tenant %s: %w", t.Name, err)
-		}
-	}
-	if err := db.SetMeta(ctx, "demo", "true"); err != nil {
-		return nil, err
-	}
-	return sum, db.Optimize(ctx)
-}
-
-type gen struct {
-	ctx    context.Context
-	w      *store.Writer
-	m      *edm.Model
-	tenant string
-	rnd    *rand.Rand
-	scale  int
-	sum    Summary
-	err    error
-
-	businessUnits []string
-	channels      []channel
-	queues        []queue
-	agents        []agent
-	users         []string
-	botSteps      []string
-	campaigns     []string
-	customers     []customer
-}
-
-type channel struct {
-	id, name, typ, media, bu, phone string
-}
-
-type queue struct{ id, name, channel string }
-
-type agent struct{ native, id, name, email, first, last string }
-
-type customer struct{ id, first, last, phone, email string }
-
-func (g *gen) id(native string) string { return g.tenant + ":" + Source + ":" + native }
-
-// row starts a row of set with the identity columns filled.
-func (g *gen) row(set, native string) *store.Row {
-	r := store.NewRow(g.m.Set(set).Type.Table)
-	r.Set("id", g.id(native)).Set("tenantId", g.tenant).Set("source", Source).Set("sourceId", native)
-	return r
-}
-
-func (g *gen) put(set string, r *store.Row) {
-	if g.err != nil {
-		return
-	}
-	if _, err := g.w.Upsert(g.ctx, r); err != nil {
-		g.err = err
-		return
-	}
-	g.sum[set]++
-}
-
-func (g *gen) pick(list []string) string { return list[g.rnd.IntN(len(list))] }
-
-// secs returns a duration around mean seconds, never below min.
-func (g *gen) secs(mean, minimum float64) float64 {
-	v := g.rnd.ExpFloat64() * mean
-	if v < minimum {
-		v = minimum
-	}
-	return float64(int(v*1000)) / 1000
-}
-
-func (g *gen) run() error {
-	g.lookups()
-	g.people()
-	g.activity()
-	g.campaignRecords()
-	return g.err
+	// Seed changes every random choice.
+	Seed uint64
 }

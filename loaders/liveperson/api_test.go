@@ -17,7 +17,6 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
-	"github.com/ccfeed/ccfeed/internal/feedtest"
 	"github.com/ccfeed/ccfeed/loaders"
 	"github.com/ccfeed/ccfeed/store"
 )
@@ -123,7 +122,7 @@ func TestFetchWalksPages(t *testing.T) {
 			if tc.limit != "" {
 				cfg.Options["limit"] = tc.limit
 			}
-			db := feedtest.OpenDB(t)
+			db := openDB(t)
 			ctx := context.Background()
 			cursor, pages := "", 0
 			for {
@@ -171,7 +170,7 @@ func TestFetchEmptyWindow(t *testing.T) {
 	if page.Next != "" {
 		t.Errorf("next cursor %q after an empty page", page.Next)
 	}
-	db := feedtest.OpenDB(t)
+	db := openDB(t)
 	loadPage(t, db, page.Body)
 	if n := count(t, db, "Conversations"); n != 0 {
 		t.Errorf("%d conversations from an empty page", n)

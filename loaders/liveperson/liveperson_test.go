@@ -14,12 +14,27 @@ import (
 	"unicode/utf8"
 
 	"github.com/ccfeed/ccfeed/edm"
-	"github.com/ccfeed/ccfeed/internal/feedtest"
 	"github.com/ccfeed/ccfeed/loaders"
+	"github.com/ccfeed/ccfeed/store"
 )
 
+// testdata is the repository's testdata/liveperson, from this package's
+// folder. (internal/feedtest is not used here: it loads the demo data
+// through every loader, this one included, and a package's own tests
+// cannot import what imports the package.)
 func testdata(t *testing.T, parts ...string) string {
-	return filepath.Join(append([]string{feedtest.RepoRoot(t), "testdata", "liveperson"}, parts...)...)
+	return filepath.Join(append([]string{"..", "..", "testdata", "liveperson"}, parts...)...)
+}
+
+// openDB opens a fresh store in t's temporary directory.
+func openDB(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "feed.db"), edm.Default(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // TestErrorPositions names the line and column (in characters) of syntax
@@ -138,7 +153,7 @@ func TestStreamMemoryIsFlat(t *testing.T) {
 // with a longer duration, its closed version, and the first file again: the
 // duration follows the newer records, and the old file changes nothing.
 func TestLaterLoadReplacesOlder(t *testing.T) {
-	db := feedtest.OpenDB(t)
+	db := openDB(t)
 	ctx := context.Background()
 	raw, err := sql.Open("sqlite3", "file:"+db.Path+"?mode=ro")
 	if err != nil {

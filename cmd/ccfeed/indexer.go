@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ccfeed/ccfeed/store"
+)
+
+// indexEvery is how often "ccfeed serve" brings the full-text index up to
+// date with rows loaded by anything (pulls, the inbox, a "ccfeed load" in
+// another process). A search also catches up by itself; this keeps that
+// work off the requests.
+const indexEvery = time.Second
+
+// startIndexer runs store.IndexText every indexEvery until ctx ends.
+func startIndexer(ctx context.Context, db *store.DB, log zerolog.Logger) {
+	go func() {
+		t := time.NewTicker(indexEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			start := time.Now()
+			n, err := db.IndexText(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error().Err(err).Msg("full-text index")
+			case n > 0:
+				log.Info().Int("rows", n).Dur("took", time.Since(start)).Msg("full-text index up to date")
+			}
+		}
+	}()
+}
