@@ -46,6 +46,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ccfeed/ccfeed/loaders"
+	"github.com/ccfeed/ccfeed/store"
 )
 
 func init() { loaders.Register(Source{}) }
@@ -412,18 +413,50 @@ func (l *loader) row(rec *record) error {
 		}
 		r.Set("mediaType", media)
 	}
+	switch tbl.set.Name {
+	case "Agents":
+		// Buzzeasy's Agents table has no email address; its Users row of
+		// the same id does, and may have given it already: keep it.
+		r.Merge = true
+	}
 	if err := l.b.Put(r); err != nil {
 		return err
 	}
-	if tbl.set.Name == "Agents" {
+	switch tbl.set.Name {
+	case "Agents":
 		// Buzzeasy's rows point at its own agent ids, so its agent is the
 		// person's row: it takes over rows other sources wrote for the
 		// same person.
 		email, _ := r.Get("emailAddress").(string)
 		name, _ := r.Get("name").(string)
 		return l.b.AdoptAgent(r.Get("id").(string), email, name)
+	case "Users":
+		return l.agentFromUser(r, id)
 	}
 	return nil
+}
+
+// agentFromUser gives an agent's Users row's email address to the Agents
+// row of the same id: agents are users in Buzzeasy, and the address is what
+// the other sources' agents are matched on.
+func (l *loader) agentFromUser(u *store.Row, native string) error {
+	kind, _ := u.Get("userType").(string)
+	email, _ := u.Get("emailAddress").(string)
+	if !strings.EqualFold(kind, "agent") || email == "" || native == "" {
+		return nil
+	}
+	name, _ := u.Get("name").(string)
+	// Agents' addresses are kept lower-cased, the form they are matched in.
+	email = strings.ToLower(strings.TrimSpace(email))
+	a := l.b.Row("Agents", native).Set("emailAddress", email)
+	if name != "" {
+		a.Set("name", name)
+	}
+	a.Merge = true
+	if err := l.b.Put(a); err != nil {
+		return err
+	}
+	return l.b.AdoptAgent(a.Get("id").(string), email, name)
 }
 
 // describeRaw names the kind of a JSON value for messages.

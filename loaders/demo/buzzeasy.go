@@ -229,7 +229,6 @@ func (b *buzz) lookups() {
 		e.K("id").S(bz(kindAgent, a.n))
 		e.K("name").S(a.name)
 		e.K("customID").S(a.customID)
-		e.K("emailAddress").S(a.email)
 		e.K("deletedAt").N()
 		b.put("Agents")
 	}

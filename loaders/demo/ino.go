@@ -19,14 +19,11 @@ import (
 // distributions come as XLSX workbooks, with real date and duration cells.
 const inoConversations = 100
 
-// inoSharedIDs says whether an interaction may appear both in the messages
-// export and in a distributions export, as it does in the Reporter. The ino
-// loader stages both data sources' rows under the bare interaction id, and
-// decoding one as the other fails the file ("cannot unmarshal bool into
-// ... session.u"), so until it keeps them apart each interaction goes to
-// one of the two: odd ones to the messages export, even ones to the
-// distributions, twice as many interactions in all.
-const inoSharedIDs = false
+// inoSharedIDs says whether an interaction appears both in the messages
+// export and in a distributions export, as it does in the Reporter (when
+// false, each goes to one of the two: odd ones to the messages export, even
+// ones to the distributions, twice as many interactions in all).
+const inoSharedIDs = true
 
 // inoLang holds one export language's headers and words.
 type inoLang struct {

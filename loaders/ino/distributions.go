@@ -169,11 +169,15 @@ func (l *loader) deriveInteraction(iid string, ds []dist) error {
 			q := b.Row("QueueSegments", iid+":q:"+slug(d.Queue)+":"+suffix).Set("conversationId", conv).
 				Set("queueId", loaders.NZ(qid)).Set("queuedAtUTC", start).Set("durationInSeconds", d.Wait).
 				Set("dequeuedReason", loaders.NZ(dequeuedReason(d.Detailed))).Set("sourceDequeuedReason", loaders.NZ(d.Detailed))
-			if d.End > 0 {
+			// A queue row's end date is when the whole distribution ended
+			// (the agent's row ends at the same moment); the customer
+			// left the queue after the wait time.
+			switch {
+			case d.Wait > 0:
+				q.Set("dequeuedAtUTC", start.Add(time.Duration(d.Wait*float64(time.Second))))
+			case d.End > 0:
 				q.Set("dequeuedAtUTC", time.UnixMilli(d.End))
-				if d.Wait == 0 {
-					q.Set("durationInSeconds", float64(d.End-d.Start)/1000)
-				}
+				q.Set("durationInSeconds", float64(d.End-d.Start)/1000)
 			}
 			if prevTransfer {
 				q.Set("entryType", "transfer")

@@ -76,14 +76,22 @@ func (l *loader) interaction(rec []string) error {
 	if v := get(colTransfer); v != "" {
 		s.Transfer, _ = parseYesNo(v)
 	}
-	key := fmt.Sprintf("%s\x00%d\x00%d\x00%s\x00%s", iid, s.Start, s.DistStart, s.Queue, s.User)
+	// The distribution exports stage rows of the same interactions under
+	// the bare interaction id; the messages export keeps its own group and
+	// keys, so each rebuild reads only rows of its own shape.
+	key := fmt.Sprintf("messages\x00%s\x00%d\x00%d\x00%s\x00%s", iid, s.Start, s.DistStart, s.Queue, s.User)
 	payload, _ := json.Marshal(s)
-	if _, err := l.b.Stage(iid, key, s.Start, payload, true); err != nil {
+	group := messagesGroup + iid
+	if _, err := l.b.Stage(group, key, s.Start, payload, true); err != nil {
 		return err
 	}
-	l.pending[iid] = true
+	l.pending[group] = true
 	return nil
 }
+
+// messagesGroup prefixes the staging group of an interaction's rows from the
+// messages export.
+const messagesGroup = "messages:"
 
 // rebuildInteractions writes one Conversations row per interaction from all
 // its staged rows: the earliest start, the latest end, the last agent.
@@ -94,7 +102,8 @@ func (l *loader) rebuildInteractions(groups []string) error {
 		if err := json.Unmarshal(payload, &s); err != nil {
 			return err
 		}
-		byIID[g] = append(byIID[g], s)
+		iid := strings.TrimPrefix(g, messagesGroup)
+		byIID[iid] = append(byIID[iid], s)
 		return nil
 	})
 	if err != nil {
