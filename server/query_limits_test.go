@@ -43,6 +43,8 @@ func TestQueryLimits(t *testing.T) {
 		{"in_list_at_limit", "Conversations?$top=1&$filter=id in (" + list(query.MaxInListLength) + ")", http.StatusOK, ""},
 		{"in_list_too_long", "Conversations?$filter=id in (" + list(query.MaxInListLength+1) + ")", http.StatusBadRequest, "at most"},
 		{"expr_depth", "Conversations?$filter=" + nested(query.MaxExprDepth+5), http.StatusBadRequest, "nested deeper"},
+		{"expr_nodes", "Conversations?$filter=" + strings.Repeat("id eq 'x' or ", query.MaxExprNodes/3) + "true", http.StatusBadRequest,
+			fmt.Sprintf("more than %d parts", query.MaxExprNodes)},
 		{"orderby_keys_at_limit", "Conversations?$top=1&$orderby=" + keys(query.MaxOrderByKeys), http.StatusOK, ""},
 		{"orderby_keys", "Conversations?$orderby=" + keys(query.MaxOrderByKeys+1), http.StatusBadRequest, "more than"},
 		{"top", fmt.Sprintf("Conversations?$top=%d", query.MaxTop+1), http.StatusBadRequest, "at most"},
