@@ -213,10 +213,24 @@ func (b *Batch) Agent(a Agent) (string, error) {
 		if len(ids) == 1 {
 			id, found = ids[0], true
 			own = strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
+			// The row now has an address: another person of the same
+			// name with another address will not match it.
+			if err := b.lt.FillNull(b.ctx, table, b.Tenant, id, "emailAddress", a.Email); err != nil {
+				return "", err
+			}
 		}
 	}
 	if !found {
 		id, own = b.ID("agent:"+shortHash(key)), true
+		// This source's row may have been absorbed by another source's
+		// (AdoptAgent): go on using that one.
+		into, merged, err := b.lt.MergedInto(b.ctx, b.Tenant, id)
+		if err != nil {
+			return "", err
+		}
+		if merged {
+			id, own = into, false
+		}
 	}
 	if own {
 		if err := b.putAgent(id, a); err != nil {
@@ -374,23 +388,26 @@ func shortHash(s string) string {
 // (Buzzeasy): rather than pointing at another source's row, such a row
 // absorbs the rows other sources wrote earlier for the same person (the same
 // email address, or else the one row of the same name with no address),
-// whose references move to it. A later mention from another source finds it
-// by address or name, as it would have in the other load order.
+// whose references move to it. Rows of the adopting source itself are never
+// absorbed: two of its agents are two people, whatever their names. A later
+// mention from another source finds it by address or name, as it would have
+// in the other load order.
 func (b *Batch) AdoptAgent(id, email, name string) error {
 	set := b.model.Set("Agents")
 	table := set.Type.Table
 	email = strings.ToLower(strings.TrimSpace(email))
 	name = strings.TrimSpace(name)
+	mine := b.Tenant + ":" + b.Source + ":"
 	for range 16 { // a person has few rows; bound the loop all the same
 		var others []string
 		var err error
 		if email != "" {
-			others, err = b.lt.FindOthers(b.ctx, table, "emailAddress", b.Tenant, email, id)
+			others, err = b.lt.FindOthers(b.ctx, table, "emailAddress", b.Tenant, email, mine)
 		}
 		if err == nil && len(others) == 0 && name != "" {
 			var byName []string
-			byName, err = b.lt.FindOthers(b.ctx, table, "name", b.Tenant, name, id, "emailAddress")
-			if len(byName) == 1 {
+			byName, err = b.lt.FindOthers(b.ctx, table, "name", b.Tenant, name, mine, "emailAddress")
+			if len(byName) == 1 { // two rows of that name: not knowable
 				others = byName
 			}
 		}

@@ -21,3 +21,18 @@ func countRows(db *store.DB, table string) (int, error) {
 	err = raw.QueryRow(fmt.Sprintf("SELECT count(*) FROM %q", table)).Scan(&n)
 	return n, err
 }
+
+// openRO opens the store's file read-only for hand-written checks.
+func openRO(t interface {
+	Helper()
+	Fatal(...any)
+	Cleanup(func())
+}, db *store.DB) *sql.DB {
+	t.Helper()
+	raw, err := sql.Open("sqlite3", "file:"+db.Path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
+}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -51,21 +53,71 @@ func (lt *LoadTx) MergeInto(ctx context.Context, set *edm.EntitySet, tenant, fro
 	if err != nil {
 		return fmt.Errorf("store: merging %s rows: %w", set.Name, err)
 	}
+	// The absorbed row's id may be a source's deterministic id, which that
+	// source would create again; it finds the redirect instead. Earlier
+	// redirects to it follow along.
+	if _, err := lt.tx.ExecContext(ctx, "UPDATE ccfeed_merged SET into_id = ? WHERE tenant = ? AND into_id = ?", into, tenant, from); err != nil {
+		return err
+	}
+	if _, err := lt.tx.ExecContext(ctx, `INSERT INTO ccfeed_merged (tenant, from_id, into_id) VALUES (?, ?, ?)
+		ON CONFLICT (tenant, from_id) DO UPDATE SET into_id = excluded.into_id`, tenant, from, into); err != nil {
+		return err
+	}
 	_, err = lt.tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND %s = ?", q(tbl.Name), q("tenantId"), q("id")), tenant, from)
 	return err
 }
 
-// FindOthers is FindBy without the row except.
-func (lt *LoadTx) FindOthers(ctx context.Context, table *edm.Table, column, tenant, value, except string, nullColumns ...string) ([]string, error) {
-	ids, err := lt.FindBy(ctx, table, column, tenant, value, nullColumns...)
+func init() {
+	extraTables = append(extraTables, `CREATE TABLE IF NOT EXISTS ccfeed_merged (
+		tenant  TEXT NOT NULL,
+		from_id TEXT NOT NULL,
+		into_id TEXT NOT NULL,
+		PRIMARY KEY (tenant, from_id)
+	) WITHOUT ROWID`)
+}
+
+// FindOthers is FindBy restricted to rows whose id does not start with
+// exceptPrefix (the rows of one source, itself included).
+func (lt *LoadTx) FindOthers(ctx context.Context, table *edm.Table, column, tenant, value, exceptPrefix string, nullColumns ...string) ([]string, error) {
+	q := lt.db.Dialect.Quote
+	var null strings.Builder
+	for _, c := range nullColumns {
+		null.WriteString(" AND " + q(c) + " IS NULL")
+	}
+	rows, err := lt.tx.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = ? AND substr(%s, 1, ?) <> ?%s LIMIT 2",
+		q("id"), q(table.Name), q("tenantId"), q(column), q("id"), null.String()),
+		tenant, value, int64(len(exceptPrefix)), exceptPrefix)
 	if err != nil {
 		return nil, err
 	}
-	out := ids[:0]
-	for _, id := range ids {
-		if id != except {
-			out = append(out, id)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
 		}
+		out = append(out, id)
 	}
-	return out, nil
+	return out, rows.Err()
+}
+
+// FillNull sets column of the row id to value where it is NULL: what a
+// mention learned about a row another source owns, without overwriting
+// anything that source said.
+func (lt *LoadTx) FillNull(ctx context.Context, table *edm.Table, tenant, id, column string, value any) error {
+	q := lt.db.Dialect.Quote
+	_, err := lt.tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s = ? AND %s IS NULL",
+		q(table.Name), q(column), q("tenantId"), q("id"), q(column)), value, tenant, id)
+	return err
+}
+
+// MergedInto returns the row that absorbed the row from (MergeInto), if any.
+func (lt *LoadTx) MergedInto(ctx context.Context, tenant, from string) (string, bool, error) {
+	var into string
+	err := lt.tx.QueryRowContext(ctx, "SELECT into_id FROM ccfeed_merged WHERE tenant = ? AND from_id = ?", tenant, from).Scan(&into)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return into, err == nil, err
 }

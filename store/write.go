@@ -31,6 +31,9 @@ type Row struct {
 	// names an agent by id alone must not erase the name another source
 	// gave.
 	Merge bool
+	// Keep lists columns that, left NULL by this row, keep their stored
+	// value (Merge for a few columns only).
+	Keep []string
 }
 
 // NewRow returns an empty row of t.
@@ -74,7 +77,9 @@ type Counts struct{ Inserted, Updated, Unchanged int }
 
 type tableStmts struct {
 	update, merge *sql.Stmt
-	args          []any
+	// keep holds the updates that keep some columns (Row.Keep), by list.
+	keep map[string]*sql.Stmt
+	args []any
 }
 
 // NewWriter starts writing in tx.
@@ -88,6 +93,9 @@ func (w *Writer) Close() {
 	for _, s := range w.stmts {
 		s.update.Close()
 		s.merge.Close()
+		for _, k := range s.keep {
+			k.Close()
+		}
 	}
 	for _, s := range w.inserts {
 		s.Close()
@@ -268,8 +276,13 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 		}
 	}
 	upd := s.update
-	if r.Merge {
+	switch {
+	case r.Merge:
 		upd = s.merge
+	case len(r.Keep) > 0:
+		if upd, err = w.keepUpdate(ctx, t, s, r.Keep); err != nil {
+			return 0, err
+		}
 	}
 	res, err = upd.ExecContext(ctx, args...)
 	if err != nil {
@@ -325,4 +338,46 @@ func storageValue(c *edm.Property, v any) any {
 		return x.Seconds()
 	}
 	return v
+}
+
+// keepUpdate returns the UPDATE that keeps the stored value of the columns
+// in keep when the row leaves them NULL, and replaces the others. It takes
+// the same arguments as the plain and merging updates.
+func (w *Writer) keepUpdate(ctx context.Context, t *edm.Table, s *tableStmts, keep []string) (*sql.Stmt, error) {
+	k := strings.Join(keep, ",")
+	if st, ok := s.keep[k]; ok {
+		return st, nil
+	}
+	kept := map[string]bool{}
+	for _, c := range keep {
+		if t.Index(c) < 0 {
+			return nil, fmt.Errorf("store: table %s has no column %s to keep", t.Name, c)
+		}
+		kept[c] = true
+	}
+	q := w.db.Dialect.Quote
+	var sets, diffs []string
+	for _, c := range t.Columns {
+		if c.Name == "id" {
+			continue
+		}
+		col := q(c.Column())
+		if kept[c.Name] {
+			sets = append(sets, col+" = COALESCE(?, "+col+")")
+			diffs = append(diffs, "COALESCE(?, "+col+") IS NOT "+col)
+			continue
+		}
+		sets = append(sets, col+" = ?")
+		diffs = append(diffs, col+" IS NOT ?")
+	}
+	st, err := w.tx.PrepareContext(ctx, fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND %s = ? AND (%s)", q(t.Name), strings.Join(sets, ", "),
+		q("tenantId"), q("id"), strings.Join(diffs, " OR ")))
+	if err != nil {
+		return nil, err
+	}
+	if s.keep == nil {
+		s.keep = map[string]*sql.Stmt{}
+	}
+	s.keep[k] = st
+	return st, nil
 }

@@ -416,8 +416,9 @@ func (l *loader) row(rec *record) error {
 	switch tbl.set.Name {
 	case "Agents":
 		// Buzzeasy's Agents table has no email address; its Users row of
-		// the same id does, and may have given it already: keep it.
-		r.Merge = true
+		// the same id does, and may have given it already: keep it (and
+		// only it: a deletedAt cleared upstream is cleared here too).
+		r.Keep = []string{"emailAddress"}
 	}
 	if err := l.b.Put(r); err != nil {
 		return err
