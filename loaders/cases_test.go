@@ -249,12 +249,15 @@ func readTable(t *testing.T, db *sql.DB, tbl *edm.Table) []map[string]any {
 				continue
 			}
 			p := tbl.Column(c)
-			if p != nil && p.Type == edm.DateTimeOffset && p.UTC == nil {
+			if p == nil {
+				continue // the store's own columns (rid)
+			}
+			if p.Type == edm.DateTimeOffset && p.UTC == nil {
 				if ms, ok := v.(int64); ok {
 					v = time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
 				}
 			}
-			if p != nil && p.Type == edm.Boolean {
+			if p.Type == edm.Boolean {
 				v = v.(int64) != 0
 			}
 			if b, ok := v.([]byte); ok {

@@ -21,7 +21,7 @@ import (
 // such as renames), then reconcile, which creates whatever the model has and
 // the database lacks (tables, columns, indexes). A database from a newer
 // binary is refused rather than damaged.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[v] upgrades a database from version v to v+1. Additive changes
 // need no entry: reconcile covers them.
@@ -144,14 +144,23 @@ func (db *DB) reconcile(ctx context.Context, tx *sql.Tx) error {
 				return fmt.Errorf("store: create %s: %w", t.Name, err)
 			}
 		} else {
+			rebuilt := false
+			if !have[ridColumn] {
+				if err := db.addRid(ctx, tx, t, have); err != nil {
+					return fmt.Errorf("store: upgrade %s: %w", t.Name, err)
+				}
+				rebuilt = true // with every model column
+			}
 			for _, c := range t.Columns {
 				if have[c.Column()] {
 					continue
 				}
-				stmt := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", db.Dialect.Quote(t.Name),
-					db.Dialect.Quote(c.Column()), db.Dialect.ColumnType(c.Type))
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return fmt.Errorf("store: add %s.%s: %w", t.Name, c.Name, err)
+				if !rebuilt {
+					stmt := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", db.Dialect.Quote(t.Name),
+						db.Dialect.Quote(c.Column()), db.Dialect.ColumnType(c.Type))
+					if _, err := tx.ExecContext(ctx, stmt); err != nil {
+						return fmt.Errorf("store: add %s.%s: %w", t.Name, c.Name, err)
+					}
 				}
 				if c.UTC != nil && have[c.UTC.Column()] {
 					if err := db.backfillLocal(ctx, tx, t, c); err != nil {
@@ -295,16 +304,24 @@ func columnsOf(ctx context.Context, tx *sql.Tx, table string) (map[string]bool, 
 	return out, rows.Err()
 }
 
-// createTable is the DDL of a model table. Rows keep SQLite's rowid (full-
-// text indexes need an integer rowid); the key is made unique by the index
-// on (tenantId, id) that indexes() declares.
+// ridColumn is the integer row id every model table declares as its INTEGER
+// PRIMARY KEY. The full-text indexes refer to rows by it; an implicit rowid
+// would do until a VACUUM renumbers it, after which $search would return
+// other rows. Declared, it survives VACUUM. It is internal: not in the model.
+const ridColumn = "rid"
+
+// createTable is the DDL of a model table: the stable row id, then the
+// model's columns. The key is made unique by the index on (tenantId, id)
+// that indexes() declares.
 func (db *DB) createTable(t *edm.Table) string {
+	return db.createTableNamed(t, t.Name)
+}
+
+func (db *DB) createTableNamed(t *edm.Table, name string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TABLE %s (\n", db.Dialect.Quote(t.Name))
-	for i, c := range t.Columns {
-		if i > 0 {
-			b.WriteString(",\n")
-		}
+	fmt.Fprintf(&b, "CREATE TABLE %s (\n  %s INTEGER PRIMARY KEY", db.Dialect.Quote(name), db.Dialect.Quote(ridColumn))
+	for _, c := range t.Columns {
+		b.WriteString(",\n")
 		fmt.Fprintf(&b, "  %s %s", db.Dialect.Quote(c.Column()), db.Dialect.ColumnType(c.Type))
 		if !c.Nullable {
 			b.WriteString(" NOT NULL")
@@ -379,3 +396,33 @@ func (db *DB) indexes(t *edm.Table) []string {
 // extraTables are created by other parts of the store (load journal, keys);
 // they register here so reconcile creates them in the same transaction.
 var extraTables []string
+
+// addRid rebuilds a table of an older database that lacks the stable row id
+// (SQLite cannot add a primary key to a table): the rows are copied with
+// their rowids, which the full-text index refers to, so the index stays
+// valid. Indexes and triggers go with the old table; reconcile creates them
+// again right after.
+func (db *DB) addRid(ctx context.Context, tx *sql.Tx, t *edm.Table, have map[string]bool) error {
+	q := db.Dialect.Quote
+	tmp := t.Name + "__rid"
+	if _, err := tx.ExecContext(ctx, db.createTableNamed(t, tmp)); err != nil {
+		return err
+	}
+	var cols []string
+	for _, c := range t.Columns {
+		if have[c.Column()] {
+			cols = append(cols, q(c.Column()))
+		}
+	}
+	list := strings.Join(cols, ", ")
+	for _, stmt := range []string{
+		fmt.Sprintf("INSERT INTO %s (%s, %s) SELECT rowid, %s FROM %s", q(tmp), q(ridColumn), list, list, q(t.Name)),
+		fmt.Sprintf("DROP TABLE %s", q(t.Name)),
+		fmt.Sprintf("ALTER TABLE %s RENAME TO %s", q(tmp), q(t.Name)),
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -20,10 +20,10 @@ func (db *DB) freshText(ctx context.Context) {
 	if !db.writeMu.TryLock() {
 		return
 	}
-	db.writeMu.Unlock()
+	defer db.writeMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	_, _ = db.IndexText(ctx)
+	_, _ = db.indexText(ctx, db.writeHeld)
 }
 
 // searches reports whether a shape or any of its expansions uses $search.

@@ -18,9 +18,14 @@ const indexBatch = 5000
 // returns how many rows it indexed. It is safe to run at any time and from
 // any process; a row queued while it runs is indexed by the next call.
 func (db *DB) IndexText(ctx context.Context) (int, error) {
+	return db.indexText(ctx, db.Write)
+}
+
+// indexText indexes batch after batch, each in a transaction run by write.
+func (db *DB) indexText(ctx context.Context, write func(context.Context, func(*sql.Tx) error) error) (int, error) {
 	total := 0
 	for {
-		n, err := db.indexTextBatch(ctx)
+		n, err := db.indexTextBatch(ctx, write)
 		total += n
 		if err != nil || n == 0 {
 			return total, err
@@ -35,9 +40,9 @@ func (db *DB) PendingText(ctx context.Context) (int, error) {
 	return n, err
 }
 
-func (db *DB) indexTextBatch(ctx context.Context) (int, error) {
+func (db *DB) indexTextBatch(ctx context.Context, write func(context.Context, func(*sql.Tx) error) error) (int, error) {
 	done := 0
-	err := db.Write(ctx, func(tx *sql.Tx) error {
+	err := write(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, "SELECT tbl, rid FROM ccfeed_fts_pending ORDER BY tbl, rid LIMIT ?", indexBatch)
 		if err != nil {
 			return err

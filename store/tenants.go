@@ -97,6 +97,11 @@ func (db *DB) TenantTimezone(ctx context.Context, name string) (*time.Location, 
 func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
+	return db.writeHeld(ctx, fn)
+}
+
+// writeHeld is Write for a caller that holds writeMu.
+func (db *DB) writeHeld(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err

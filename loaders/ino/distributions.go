@@ -171,13 +171,10 @@ func (l *loader) deriveInteraction(iid string, ds []dist) error {
 				Set("dequeuedReason", loaders.NZ(dequeuedReason(d.Detailed))).Set("sourceDequeuedReason", loaders.NZ(d.Detailed))
 			// A queue row's end date is when the whole distribution ended
 			// (the agent's row ends at the same moment); the customer
-			// left the queue after the wait time.
-			switch {
-			case d.Wait > 0:
+			// left the queue after the wait time, at once when it is zero.
+			// A row with neither is still queued.
+			if d.Wait > 0 || d.End > 0 {
 				q.Set("dequeuedAtUTC", start.Add(time.Duration(d.Wait*float64(time.Second))))
-			case d.End > 0:
-				q.Set("dequeuedAtUTC", time.UnixMilli(d.End))
-				q.Set("durationInSeconds", float64(d.End-d.Start)/1000)
 			}
 			if prevTransfer {
 				q.Set("entryType", "transfer")
