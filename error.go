@@ -81,3 +81,8 @@ func AsError(err error) *Error {
 	}
 	return &Error{Code: EINTERNAL, Message: "internal error", Err: err}
 }
+
+// ErrNoCredential marks an EUNAUTHORIZED error for a request that carried no
+// credential at all (a first probe, an empty "Bearer"), as opposed to one
+// whose credential was refused: only the latter costs a failed sign-in.
+var ErrNoCredential = errors.New("no credential")

@@ -95,7 +95,9 @@ func (h *HTTP) Authenticate(r *http.Request) (*ccfeed.Principal, error) {
 		}
 	}
 	if authz == "" {
-		return nil, unauthorized("this feed needs an access token: send Authorization: Bearer <token> (create one with: ccfeed token --tenant NAME)")
+		e := unauthorized("this feed needs an access token: send Authorization: Bearer <token> (create one with: ccfeed token --tenant NAME)")
+		e.Err = ccfeed.ErrNoCredential
+		return nil, e
 	}
 	scheme, cred, _ := strings.Cut(authz, " ")
 	cred = strings.TrimSpace(cred)
@@ -105,7 +107,9 @@ func (h *HTTP) Authenticate(r *http.Request) (*ccfeed.Principal, error) {
 			// Power Query's organizational sign-in starts with an empty
 			// bearer token and expects the challenge that names the
 			// provider.
-			return nil, unauthorized("sign in to get an access token")
+			e := unauthorized("sign in to get an access token")
+			e.Err = ccfeed.ErrNoCredential
+			return nil, e
 		}
 		return h.bearer(r, cred)
 	case strings.EqualFold(scheme, "Basic") && h.Basic:

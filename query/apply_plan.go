@@ -78,6 +78,10 @@ type GroupStep struct {
 	Keys []*DynProp
 	KeyX []Bound
 	Aggs []*Aggregate
+	// Where holds the filter and search steps of the pipeline inside
+	// groupby: each aggregate counts only the rows that pass them, and
+	// every group is kept.
+	Where []ApplyStep
 }
 
 // Aggregate is one aggregated value of a GroupStep.

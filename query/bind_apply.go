@@ -120,7 +120,9 @@ func (b *binder) bindApply(plan *Plan) error {
 			if p == nil {
 				return b.errorf(item.P, "the result of $apply has no property '%s'; it has %s", name, dynNames(st.dyn))
 			}
-			out = append(out, p)
+			if findDyn(out, name) == nil {
+				out = append(out, p)
+			}
 		}
 		st.plan.Out = out
 	}
@@ -136,6 +138,18 @@ func (b *binder) checkSearchable(set *edm.EntitySet) error {
 			Message: fmt.Sprintf("$search is not available on %s; it searches %s", set.Name, strings.Join(searchableSets(b.model), ", "))}
 	}
 	return nil
+}
+
+// dynClash reports whether name would write a member the aggregated rows
+// already have: a property, or the object of a grouping path (Queue for
+// Queue/name).
+func dynClash(dyn []*DynProp, name string) bool {
+	for _, p := range dyn {
+		if p.Name == name || p.Path[0] == name {
+			return true
+		}
+	}
+	return false
 }
 
 func findDyn(dyn []*DynProp, name string) *DynProp {
@@ -262,7 +276,7 @@ func (b *binder) bindCompute(st *applyState, t *ApplyCompute) error {
 			if st.set.Type.Property(c.Alias) != nil || st.set.Type.Navigation(c.Alias) != nil || b.computed[c.Alias] != nil {
 				return b.errorf(c.P, "computed name '%s' is already a property of %s or another computed name", c.Alias, st.set.Type.Name)
 			}
-		} else if findDyn(st.dyn, c.Alias) != nil {
+		} else if dynClash(st.dyn, c.Alias) {
 			return b.errorf(c.P, "computed name '%s' is already a property of the aggregated rows", c.Alias)
 		}
 		x, err := b.bindValue(c.Expr)
@@ -284,14 +298,38 @@ func (b *binder) bindCompute(st *applyState, t *ApplyCompute) error {
 }
 
 // bindGroupBy binds groupby((keys), then). The pipeline inside may filter,
-// search and compute before one aggregate: per group, that is the same as
-// doing them first and then grouping, which is how it runs.
+// search and compute, then aggregate. Groups are formed from all the rows
+// first: a group whose rows the inner filter removes still gets its
+// aggregate (a count of 0), so the inner conditions go into each aggregate
+// rather than before the grouping. Without an aggregate, the inner filter
+// keeps the rows of each group that pass it, which is the same as
+// filtering first.
 func (b *binder) bindGroupBy(st *applyState, t *ApplyGroupBy) error {
 	var items []*AggregateItem
 	aggPos := t.P
+	hasAgg := len(t.Then) > 0
+	if hasAgg {
+		_, hasAgg = t.Then[len(t.Then)-1].(*ApplyAggregate)
+	}
+	var where []ApplyStep
 	for i, inner := range t.Then {
 		switch x := inner.(type) {
-		case *ApplyFilter, *ApplySearch, *ApplyCompute, *ApplyIdentity:
+		case *ApplyFilter, *ApplySearch:
+			if !hasAgg {
+				if err := b.bindTransform(st, inner); err != nil {
+					return err
+				}
+				continue
+			}
+			before := len(st.plan.Steps)
+			if err := b.bindTransform(st, inner); err != nil {
+				return err
+			}
+			// Taken back out of the pipeline: a condition of the
+			// aggregates.
+			where = append(where, st.plan.Steps[before:]...)
+			st.plan.Steps = st.plan.Steps[:before]
+		case *ApplyCompute, *ApplyIdentity:
 			if err := b.bindTransform(st, inner); err != nil {
 				return err
 			}
@@ -305,7 +343,12 @@ func (b *binder) bindGroupBy(st *applyState, t *ApplyGroupBy) error {
 		}
 	}
 	b.dyn = st.dyn
-	return b.bindGroup(st, aggPos, t.Props, items, t)
+	if err := b.bindGroup(st, aggPos, t.Props, items, t); err != nil {
+		return err
+	}
+	g := st.plan.Steps[len(st.plan.Steps)-1].(*GroupStep)
+	g.Where = where
+	return nil
 }
 
 // bindGroup binds the keys and aggregates of one grouping and moves the
@@ -329,7 +372,7 @@ func (b *binder) bindGroup(st *applyState, pos int, keys []*GroupPath, items []*
 		if err != nil {
 			return err
 		}
-		if findDyn(out, a.Prop.Name) != nil {
+		if dynClash(out, a.Prop.Name) {
 			return b.errorf(it.AliasPos, "'%s' is already a property of the result", a.Prop.Name)
 		}
 		g.Aggs = append(g.Aggs, a)

@@ -168,6 +168,13 @@ func (s *Server) serveApply(ctx context.Context, w http.ResponseWriter, req *req
 			return err
 		}
 	}
+	if sent == 0 && plan.Source.Via != nil {
+		// Conversations('nope')/Messages addresses nothing: 404, not an
+		// aggregate of nothing (which has a row).
+		if err := s.checkParent(ctx, p, plan); err != nil {
+			return err
+		}
+	}
 	var exps []*expansion
 	if lay != nil && len(plan.Expand) > 0 {
 		budget := s.cfg.MaxExpanded

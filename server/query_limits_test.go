@@ -91,3 +91,25 @@ func TestQueryTimeLimit(t *testing.T) {
 	// The connection is usable afterwards.
 	get(t, f, f.URL+"Conversations?$top=1", tok).mustStatus(t, http.StatusOK, "after the interrupt")
 }
+
+// $apply answers like the rest of the feed for what it cannot answer: a
+// navigation from a key that names nothing is a 404, and the result never
+// repeats a member.
+func TestApplyEdges(t *testing.T) {
+	f := feedtest.StartDemo(t)
+	tok := f.ReadToken(t)
+	r := get(t, f, f.URL+"Conversations('contoso:demo:nope')/Messages?$apply=aggregate($count%20as%20n)", tok)
+	r.mustStatus(t, http.StatusNotFound, "aggregate below a missing key")
+	r = get(t, f, f.URL+"Conversations('"+convKey+"')/Messages?$apply=aggregate($count%20as%20n)", tok)
+	r.mustStatus(t, http.StatusOK, "aggregate below a key")
+	if !strings.Contains(string(r.Body), fmt.Sprintf(`"n":%d`, convMsgs)) {
+		t.Errorf("count of the conversation's messages: %s", r.Body)
+	}
+	r = get(t, f, f.URL+"Conversations?$apply=groupby((Queue/name),aggregate($count%20as%20n))/compute(n%20as%20Queue)", tok)
+	r.mustStatus(t, http.StatusBadRequest, "compute alias equal to a grouping path's object")
+	r = get(t, f, f.URL+"Conversations?$apply=groupby((channelId))&$select=channelId,channelId", tok)
+	r.mustStatus(t, http.StatusOK, "select twice")
+	if strings.Count(string(r.Body), `"channelId"`) != strings.Count(string(r.Body), `{"channelId"`) {
+		t.Errorf("a member is repeated: %.300s", r.Body)
+	}
+}

@@ -7,6 +7,7 @@ package server
 import (
 	"context"
 	"crypto/cipher"
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -141,14 +142,20 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 		p, err := s.auth.Authenticate(r)
 		if err != nil {
 			if ccfeed.ErrorCode(err) == ccfeed.EUNAUTHORIZED {
-				// Failed sign-ins spend the same budget per client
+				// Refused credentials spend the same budget per client
 				// address, so guessing tokens is as slow as using one.
-				release, lerr := s.limits.acquire("addr:"+clientAddr(r), s.now())
-				if lerr != nil {
-					s.writeError(w, r, lerr)
-					return
+				// A request with no credential (Power Query's first
+				// probe) is not charged: behind a proxy or a NAT every
+				// client shares an address, and a guesser must not stop
+				// everyone else from learning where to sign in.
+				if !errors.Is(err, ccfeed.ErrNoCredential) {
+					release, lerr := s.limits.acquire("addr:"+clientAddr(r), s.now())
+					if lerr != nil {
+						s.writeError(w, r, lerr)
+						return
+					}
+					release()
 				}
-				release()
 				for _, c := range s.auth.Challenge(r) {
 					w.Header().Add("WWW-Authenticate", c)
 				}

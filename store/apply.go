@@ -185,8 +185,12 @@ func (aq *applyQuery) group(g *query.GroupStep) error {
 		sel = append(sel, f.Wrap("", " AS "+aq.quote(k.Col)))
 		keys = append(keys, F(aq.quote(k.Col)))
 	}
+	cond, err := aq.groupWhere(g)
+	if err != nil {
+		return err
+	}
 	for _, a := range g.Aggs {
-		f, err := aq.aggregate(a)
+		f, err := aq.aggregate(a, cond)
 		if err != nil {
 			return err
 		}
@@ -217,14 +221,50 @@ func aggProps(aggs []*query.Aggregate) []*query.DynProp {
 	return out
 }
 
-func (aq *applyQuery) aggregate(a *query.Aggregate) (Fragment, error) {
+// groupWhere is the condition of a groupby's inner filters and searches
+// (empty when there are none).
+func (aq *applyQuery) groupWhere(g *query.GroupStep) (Fragment, error) {
+	var parts []Fragment
+	for _, w := range g.Where {
+		switch w := w.(type) {
+		case *query.FilterStep:
+			f, err := aq.t.expr(w.X)
+			if err != nil {
+				return Fragment{}, err
+			}
+			parts = append(parts, aq.t.d.Bool(f))
+		case *query.SearchStep:
+			parts = append(parts, aq.t.searchExpr(aq.b.alias, w.Set.Type.Table, w.Expr))
+		default:
+			return Fragment{}, errors.New("store: unexpected step inside groupby")
+		}
+	}
+	if len(parts) == 0 {
+		return Fragment{}, nil
+	}
+	return Join(" AND ", parts...).Wrap("(", ")"), nil
+}
+
+// aggregate renders one aggregate; a non-empty cond limits it to the rows
+// that pass (CASE yields NULL for the others, which every aggregate skips).
+func (aq *applyQuery) aggregate(a *query.Aggregate, cond Fragment) (Fragment, error) {
+	only := func(x Fragment) Fragment {
+		if cond.Empty() {
+			return x
+		}
+		return Join("", cond.Wrap("CASE WHEN ", " THEN "), x.Wrap("", " END"))
+	}
 	if a.Method == "count" {
-		return F("COUNT(*)"), nil
+		if cond.Empty() {
+			return F("COUNT(*)"), nil
+		}
+		return only(F("1")).Wrap("COUNT(", ")"), nil
 	}
 	x, err := aq.t.expr(a.X)
 	if err != nil {
 		return Fragment{}, err
 	}
+	x = only(x)
 	switch a.Method {
 	case "sum":
 		if _, ok := a.X.(*query.CountOf); ok {

@@ -74,6 +74,25 @@ var applyCases = []struct {
 		"Conversations?$apply=filter(durationInSeconds gt 100)/orderby(durationInSeconds desc)/top(7)&$select=id,durationInSeconds",
 		`SELECT id, durationInSeconds FROM Conversations WHERE tenantId IN {T} AND durationInSeconds > 100
 		 ORDER BY durationInSeconds DESC, tenantId, id LIMIT 7`},
+	// Groups come from all the rows; the inner filter only narrows what
+	// each group aggregates, so a group it empties still has its row.
+	{"groupby_inner_filter_keeps_empty_groups",
+		"Conversations?$apply=groupby((channelId),filter(durationInSeconds gt 100000000)/aggregate($count as n))",
+		`SELECT k.channelId, COALESCE(f.n, 0) FROM (SELECT DISTINCT channelId FROM Conversations WHERE tenantId IN {T}) AS k
+		 LEFT JOIN (SELECT channelId, COUNT(*) AS n FROM Conversations WHERE tenantId IN {T} AND durationInSeconds > 100000000 GROUP BY 1) AS f
+		   ON f.channelId IS k.channelId
+		 ORDER BY 1, 2`},
+	{"groupby_inner_filter_sum",
+		"Conversations?$apply=groupby((mediaType),filter(csat ge 4)/aggregate(durationInSeconds with sum as s,$count as n))",
+		`SELECT k.mediaType, f.s, COALESCE(f.n, 0) FROM (SELECT DISTINCT mediaType FROM Conversations WHERE tenantId IN {T}) AS k
+		 LEFT JOIN (SELECT mediaType, SUM(durationInSeconds) AS s, COUNT(*) AS n FROM Conversations WHERE tenantId IN {T} AND csat >= 4 GROUP BY 1) AS f
+		   ON f.mediaType IS k.mediaType
+		 ORDER BY 1, 2, 3`},
+	// Without an aggregate, a group keeps the rows that pass: an emptied
+	// group is gone.
+	{"groupby_inner_filter_no_aggregate",
+		"Conversations?$apply=groupby((mediaType),filter(durationInSeconds gt 2500))",
+		`SELECT DISTINCT mediaType FROM Conversations WHERE tenantId IN {T} AND durationInSeconds > 2500 ORDER BY 1`},
 	{"min_max_of_instants",
 		"Conversations?$apply=groupby((mediaType),aggregate(startedAtUTC with min as first,startedAt with max as last))",
 		`SELECT mediaType, MIN(startedAtUTC), MAX(startedAtUTC) FROM Conversations WHERE tenantId IN {T} GROUP BY 1 ORDER BY 1, 2, 3`},
