@@ -22,7 +22,8 @@ import (
 // Buzzeasy's feed has no time-window parameters of its own, so a window is a
 // $filter on each fact table's main UTC time (startedAtUTC for
 // conversations, queuedAtUTC, startTimeUTC, timestampUTC, ...): "ge From and
-// lt To", so consecutive windows neither overlap nor leave a gap. Lookup
+// lt To", so consecutive windows neither overlap nor leave a gap (rows with
+// no such time are read in every window). Lookup
 // tables are read whole in every window: they are small and refreshed once a
 // day, and a full read is the only way to see a deletedAt set later. Tables
 // without a time column (WorkitemConversationSessions, the campaign record
@@ -241,7 +242,10 @@ func firstPage(cfg *loaders.SourceConfig, st step, w loaders.Window) string {
 		return u
 	}
 	const layout = "2006-01-02T15:04:05.999999999Z07:00"
-	filter := fmt.Sprintf("%s ge %s and %s lt %s", st.Time, w.From.UTC().Format(layout), st.Time, w.To.UTC().Format(layout))
+	// Rows without the time (a ccfeed feed upstream has some: survey
+	// answers and captured values its sources give no time) belong to no
+	// window, so every window reads them again; loading is idempotent.
+	filter := fmt.Sprintf("(%s ge %s and %s lt %s) or %s eq null", st.Time, w.From.UTC().Format(layout), st.Time, w.To.UTC().Format(layout), st.Time)
 	return u + "?$filter=" + queryEscape(filter)
 }
 

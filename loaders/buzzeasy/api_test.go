@@ -172,8 +172,8 @@ func pullAll(t *testing.T, cfg *loaders.SourceConfig, cur string) [][]byte {
 func TestFetch(t *testing.T) {
 	f := newFakeFeed(t)
 	bodies := pullAll(t, f.config(map[string]string{"pagesize": "500"}), "")
-	const filter = "ge 2026-09-01T00:00:00Z and %[1]s lt 2026-09-02T00:00:00Z"
-	calls := "/odata/Calls?$filter=startedAtUTC " + fmt.Sprintf(filter, "startedAtUTC")
+	const filter = "(%[1]s ge 2026-09-01T00:00:00Z and %[1]s lt 2026-09-02T00:00:00Z) or %[1]s eq null"
+	calls := "/odata/Calls?$filter=" + fmt.Sprintf(filter, "startedAtUTC")
 	want := []string{
 		"/odata/$metadata",
 		// Lookups first, read whole.
@@ -184,11 +184,11 @@ func TestFetch(t *testing.T) {
 		calls,
 		calls + "&$skiptoken=2",
 		"/odata/Calls?$skiptoken=3",
-		"/odata/Chats?$filter=startedAtUTC " + fmt.Sprintf(filter, "startedAtUTC"),
-		"/odata/Emails?$filter=startedAtUTC " + fmt.Sprintf(filter, "startedAtUTC"),
+		"/odata/Chats?$filter=" + fmt.Sprintf(filter, "startedAtUTC"),
+		"/odata/Emails?$filter=" + fmt.Sprintf(filter, "startedAtUTC"),
 		// No time column: read whole.
 		"/odata/WorkitemConversationSessions",
-		"/odata/AgentStates?$filter=startTimeUtc " + fmt.Sprintf(filter, "startTimeUtc"),
+		"/odata/AgentStates?$filter=" + fmt.Sprintf(filter, "startTimeUtc"),
 	}
 	got := f.requests()
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -274,7 +274,7 @@ func TestFetchTablesOption(t *testing.T) {
 	want := []string{
 		"/odata/$metadata",
 		"/odata/Agents",
-		"/odata/AgentStates?$filter=startTimeUtc ge 2026-09-01T00:00:00Z and startTimeUtc lt 2026-09-02T00:00:00Z",
+		"/odata/AgentStates?$filter=(startTimeUtc ge 2026-09-01T00:00:00Z and startTimeUtc lt 2026-09-02T00:00:00Z) or startTimeUtc eq null",
 		"/odata/WorkitemConversationSessions",
 	}
 	if got := f.requests(); strings.Join(got, "\n") != strings.Join(want, "\n") {

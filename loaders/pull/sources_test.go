@@ -554,12 +554,13 @@ func buzzeasyFeed() *vendor {
 			}
 			match := func(rec) bool { return true }
 			if timed {
-				// "col ge T and col lt T", the column spelled as $metadata
-				// spells it.
-				f := strings.Fields(filter)
+				// "(col ge T and col lt T) or col eq null", the column
+				// spelled as $metadata spells it.
 				col := buzzeasyTime[set]
-				if len(f) != 7 || f[0] != col || f[1] != "ge" || f[3] != "and" || f[4] != col || f[5] != "lt" {
-					return nil, fmt.Errorf("%s: $filter %q, want %s ge FROM and %[2]s lt TO", set, filter, col)
+				f := strings.Fields(strings.NewReplacer("(", "", ")", "").Replace(filter))
+				if len(f) != 11 || f[0] != col || f[1] != "ge" || f[3] != "and" || f[4] != col || f[5] != "lt" ||
+					f[7] != "or" || f[8] != col || f[9] != "eq" || f[10] != "null" {
+					return nil, fmt.Errorf("%s: $filter %q, want (%s ge FROM and %[2]s lt TO) or %[2]s eq null", set, filter, col)
 				}
 				from, err1 := time.Parse(time.RFC3339Nano, f[2])
 				to, err2 := time.Parse(time.RFC3339Nano, f[6])
