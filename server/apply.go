@@ -18,6 +18,9 @@ import (
 // page. The cursor keeps n, sealed and bound to the query and the caller like
 // a keyset cursor.
 
+// ApplyPageSize is the default page size of an aggregated $apply result.
+const ApplyPageSize = 100_000
+
 // outNode is one member of an aggregated row: a value (col >= 0), or an
 // object of members for a grouping path through navigation
 // ({"Queue":{"name":"Sales"}}).
@@ -124,11 +127,17 @@ func (s *Server) serveApply(ctx context.Context, w http.ResponseWriter, req *req
 	}
 	pageSize := s.cfg.PageSize
 	var applied []string
-	if req.prefs.maxPageSize > 0 {
+	switch {
+	case req.prefs.maxPageSize > 0:
 		pageSize = min(req.prefs.maxPageSize, s.cfg.MaxPageSize)
 		applied = append(applied, "odata.maxpagesize="+strconv.Itoa(pageSize))
-	} else if expandsCollection(plan.Expand) {
+	case expandsCollection(plan.Expand):
 		pageSize = min(pageSize, ExpandPageSize)
+	case plan.Apply.Aggregates():
+		// Each page of an aggregated result runs the whole aggregation
+		// again (groups have no key to resume after), while its rows are
+		// few and small: pages are large unless the client asks.
+		pageSize = max(pageSize, ApplyPageSize)
 	}
 	if req.prefs.omitNulls && !plan.Apply.Aggregates() {
 		applied = append(applied, "omit-values=nulls")

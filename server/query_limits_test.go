@@ -113,3 +113,23 @@ func TestApplyEdges(t *testing.T) {
 		t.Errorf("a member is repeated: %.300s", r.Body)
 	}
 }
+
+// An aggregated result comes in large pages (each page runs the whole
+// aggregation again), unless the client asks for smaller ones; an entity
+// result of $apply keeps the feed's page size.
+func TestApplyPageSize(t *testing.T) {
+	f := feedtest.Start(t, feedtest.DemoDB(t), feedtest.Options{Config: server.Config{PageSize: 100}})
+	tok := f.ReadToken(t)
+	c, _ := collectionOf(t, f, f.URL+"Conversations?$apply=groupby((id))", tok)
+	if c.NextLink != "" || len(c.Value) < 1000 {
+		t.Errorf("aggregated: %d rows on the first page, nextLink %q; want every group at once", len(c.Value), c.NextLink)
+	}
+	pages := walk(t, f, f.URL+"Conversations?$apply=groupby((id))", tok, "Prefer", "odata.maxpagesize=700")
+	if len(pages) < 2 || len(pages[0].Coll.Value) != 700 || len(rows(pages)) != len(c.Value) {
+		t.Errorf("with maxpagesize=700: %d pages, first %d rows, %d in all (want %d)", len(pages), len(pages[0].Coll.Value), len(rows(pages)), len(c.Value))
+	}
+	c, _ = collectionOf(t, f, f.URL+"Conversations?$apply=filter(durationInSeconds%20gt%200)", tok)
+	if len(c.Value) != 100 || c.NextLink == "" {
+		t.Errorf("entities: %d rows on the first page, nextLink %q; want the page size of 100", len(c.Value), c.NextLink)
+	}
+}
