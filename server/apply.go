@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ccfeed/ccfeed/edm"
+	"github.com/ccfeed/ccfeed/internal/jsonw"
 	"github.com/ccfeed/ccfeed/query"
 )
 
@@ -205,7 +206,7 @@ func (s *Server) serveApply(ctx context.Context, w http.ResponseWriter, req *req
 	b := []byte{'{'}
 	if req.f.metadata != "none" {
 		b = append(b, `"@odata.context":`...)
-		b = appendString(b, ctxURL)
+		b = jsonw.AppendString(b, ctxURL)
 		b = append(b, ',')
 	}
 	if count >= 0 {
@@ -236,7 +237,7 @@ func (s *Server) serveApply(ctx context.Context, w http.ResponseWriter, req *req
 	if more && (plan.Top == nil || sent+n < *plan.Top) {
 		c := cursor{Sent: sent + n, Query: fp, Who: who}
 		b = append(b, `,"@odata.nextLink":`...)
-		b = appendString(b, s.nextLink(req.r, s.encodeCursor(c)))
+		b = jsonw.AppendString(b, s.nextLink(req.r, s.encodeCursor(c)))
 	}
 	b = append(b, "}\n"...)
 	_, _ = bw.Write(b)

@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ccfeed/ccfeed/edm"
+	"github.com/ccfeed/ccfeed/internal/jsonw"
 	"github.com/ccfeed/ccfeed/query"
 )
 
@@ -43,7 +43,7 @@ func (e *encoder) appendEntity(b []byte, row []any, ctxURL string, extra func(b 
 	first := true
 	if ctxURL != "" {
 		b = append(b, `"@odata.context":`...)
-		b = appendString(b, ctxURL)
+		b = jsonw.AppendString(b, ctxURL)
 		first = false
 	}
 	comma := func() {
@@ -57,9 +57,9 @@ func (e *encoder) appendEntity(b []byte, row []any, ctxURL string, extra func(b 
 		id := e.root + e.set.Name + "(" + keyLiteral(key) + ")"
 		comma()
 		b = append(b, `"@odata.type":"#`+edm.Namespace+"."+e.set.Type.Name+`","@odata.id":`...)
-		b = appendString(b, id)
+		b = jsonw.AppendString(b, id)
 		b = append(b, `,"@odata.readLink":`...)
-		b = appendString(b, id)
+		b = jsonw.AppendString(b, id)
 	}
 	for i, c := range e.lay.Cols {
 		if c.Hidden {
@@ -89,7 +89,7 @@ func (e *encoder) appendEntity(b []byte, row []any, ctxURL string, extra func(b 
 			b = append(b, '"')
 			b = append(b, n.Name...)
 			b = append(b, `@odata.navigationLink":`...)
-			b = appendString(b, e.root+e.set.Name+"("+keyLiteral(key)+")/"+n.Name)
+			b = jsonw.AppendString(b, e.root+e.set.Name+"("+keyLiteral(key)+")/"+n.Name)
 		}
 	}
 	if extra != nil {
@@ -130,17 +130,17 @@ func (e *encoder) value(b []byte, k edm.Kind, v any) []byte {
 	case edm.DateTimeOffset:
 		switch x := v.(type) {
 		case string: // a tenant-local value, stored with its offset
-			return appendString(b, x)
+			return jsonw.AppendString(b, x)
 		case int64:
 			return appendInstant(b, time.UnixMilli(x))
 		case float64:
 			return appendInstant(b, time.UnixMicro(int64(math.Round(x*1000))))
 		}
 	case edm.Duration:
-		return appendString(b, isoDuration(toFloat(v)))
+		return jsonw.AppendString(b, isoDuration(toFloat(v)))
 	case edm.Binary:
 		if x, ok := v.([]byte); ok {
-			return appendString(b, base64.RawURLEncoding.EncodeToString(x))
+			return jsonw.AppendString(b, base64.RawURLEncoding.EncodeToString(x))
 		}
 	}
 	return appendAny(b, v)
@@ -235,71 +235,15 @@ func isoDuration(secs float64) string {
 func appendAny(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case string:
-		return appendString(b, x)
+		return jsonw.AppendString(b, x)
 	case []byte:
-		return appendString(b, string(x))
+		return jsonw.AppendString(b, string(x))
 	case int64:
 		return strconv.AppendInt(b, x, 10)
 	case float64:
 		return appendDouble(b, x, false)
 	}
 	return append(b, "null"...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD so the
-// document stays valid JSON whatever a source stored.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"':
-				b = append(b, '\\', '"')
-			case '\\':
-				b = append(b, '\\', '\\')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		// U+2028 and U+2029 are valid JSON but break JavaScript eval.
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, `\u202`...)
-			b = append(b, hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // keyLiteral renders a string key for a URL path: quoted, quotes doubled,

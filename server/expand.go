@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/ccfeed/ccfeed"
+	"github.com/ccfeed/ccfeed/internal/jsonw"
 	"github.com/ccfeed/ccfeed/query"
 )
 
@@ -163,7 +164,7 @@ func (s *Server) appendRelated(b []byte, req *request, x *expansion, row []any) 
 	if x.e.Ref {
 		key, _ := row[x.lay.Key].(string)
 		b = append(b, `{"@odata.id":`...)
-		b = appendString(b, req.root+set.Name+"("+keyLiteral(key)+")")
+		b = jsonw.AppendString(b, req.root+set.Name+"("+keyLiteral(key)+")")
 		return append(b, '}')
 	}
 	enc := &encoder{f: req.f, root: req.root, set: set, lay: x.lay, omitNulls: req.prefs.omitNulls}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ccfeed/ccfeed"
 	"github.com/ccfeed/ccfeed/edm"
+	"github.com/ccfeed/ccfeed/internal/jsonw"
 	"github.com/ccfeed/ccfeed/query"
 )
 
@@ -181,7 +182,7 @@ func (s *Server) serveCollection(ctx context.Context, w http.ResponseWriter, req
 		b = append(b, '{')
 		if req.f.metadata != "none" {
 			b = append(b, `"@odata.context":`...)
-			b = appendString(b, contextURL(req.root, plan))
+			b = jsonw.AppendString(b, contextURL(req.root, plan))
 			b = append(b, ',')
 		}
 		if count >= 0 {
@@ -271,7 +272,7 @@ func (s *Server) serveCollection(ctx context.Context, w http.ResponseWriter, req
 			c.After = append(c.After, toCursorValue(v))
 		}
 		b = append(b, `,"@odata.nextLink":`...)
-		b = appendString(b, s.nextLink(req.r, s.encodeCursor(c)))
+		b = jsonw.AppendString(b, s.nextLink(req.r, s.encodeCursor(c)))
 	}
 	b = append(b, "}\n"...)
 	_, _ = bw.Write(b)
@@ -281,7 +282,7 @@ func (s *Server) serveCollection(ctx context.Context, w http.ResponseWriter, req
 func (s *Server) writeRef(bw *bufio.Writer, req *request, row []any, lay *query.Layout) {
 	key, _ := row[lay.Key].(string)
 	b := []byte(`{"@odata.id":`)
-	b = appendString(b, req.root+req.plan.Set.Name+"("+keyLiteral(key)+")")
+	b = jsonw.AppendString(b, req.root+req.plan.Set.Name+"("+keyLiteral(key)+")")
 	_, _ = bw.Write(append(b, '}'))
 }
 
@@ -358,9 +359,9 @@ func (s *Server) serveEntity(ctx context.Context, w http.ResponseWriter, req *re
 	if req.plan.Target == query.TargetRef {
 		key, _ := row[lay.Key].(string)
 		b := []byte(`{"@odata.context":`)
-		b = appendString(b, contextURL(req.root, req.plan))
+		b = jsonw.AppendString(b, contextURL(req.root, req.plan))
 		b = append(b, `,"@odata.id":`...)
-		b = appendString(b, req.root+req.plan.Set.Name+"("+keyLiteral(key)+")")
+		b = jsonw.AppendString(b, req.root+req.plan.Set.Name+"("+keyLiteral(key)+")")
 		_, _ = bw.Write(append(b, "}\n"...))
 		return bw.Flush()
 	}
@@ -422,7 +423,7 @@ func (s *Server) serveProperty(ctx context.Context, w http.ResponseWriter, req *
 	b := []byte(`{`)
 	if req.f.metadata != "none" {
 		b = append(b, `"@odata.context":`...)
-		b = appendString(b, contextURL(req.root, req.plan))
+		b = jsonw.AppendString(b, contextURL(req.root, req.plan))
 		b = append(b, ',')
 	}
 	b = append(b, `"value":`...)

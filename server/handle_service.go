@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ccfeed/ccfeed"
+	"github.com/ccfeed/ccfeed/internal/jsonw"
 	"github.com/ccfeed/ccfeed/query"
 )
 
@@ -28,7 +29,7 @@ func (s *Server) handleServiceDocument(w http.ResponseWriter, r *http.Request) e
 	b := []byte(`{`)
 	if f.metadata != "none" {
 		b = append(b, `"@odata.context":`...)
-		b = appendString(b, root+"$metadata")
+		b = jsonw.AppendString(b, root+"$metadata")
 		b = append(b, ',')
 	}
 	b = append(b, `"value":[`...)
@@ -42,9 +43,9 @@ func (s *Server) handleServiceDocument(w http.ResponseWriter, r *http.Request) e
 		}
 		n++
 		b = append(b, `{"name":`...)
-		b = appendString(b, set.Name)
+		b = jsonw.AppendString(b, set.Name)
 		b = append(b, `,"kind":"EntitySet","url":`...)
-		b = appendString(b, set.Name)
+		b = jsonw.AppendString(b, set.Name)
 		b = append(b, '}')
 	}
 	b = append(b, "]}\n"...)

@@ -15,17 +15,29 @@ import (
 // as one JSON array argument (json_each), so a page of 5,000 parents is one
 // query, not 5,000, and the statement text does not grow with the page.
 
-// joinValues encodes the distinct join values as a JSON array.
-func joinValues(vals []any) (string, error) {
-	b, err := json.Marshal(vals)
-	return string(b), err
+// expandBlock opens the query block of an expansion: the related rows in
+// scope that pass its $filter and $search, restricted to the parents' join
+// values (vals, one JSON array argument). join is the related rows' join
+// column.
+func (t *translator) expandBlock(e *query.Expand, vals []any) (b *block, conds []Fragment, join string, err error) {
+	b = t.newBlock(e.Var, e.Set)
+	if conds, err = t.where(b, nil, &e.Shape); err != nil {
+		return nil, nil, "", err
+	}
+	js, err := json.Marshal(vals)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	join = t.col(b.alias, e.Nav.TargetProp)
+	conds = append(conds, F(join+" IN (SELECT value FROM json_each(?))", string(js)))
+	return b, conds, join, nil
 }
 
 // ReadExpand streams the entities related through e.Nav to the parents whose
 // join values (e.Nav.SourceProp of each parent) are vals, grouped by join
 // value and, within one parent, in the expansion's order. emit receives the
-// parent's join value and the row in lay's order (the slice is reused). $top and $skip
-// inside the expansion apply per parent.
+// parent's join value and the row in lay's order (the slice is reused).
+// $top and $skip inside the expansion apply per parent.
 func (db *DB) ReadExpand(ctx context.Context, p *ccfeed.Principal, e *query.Expand, lay *query.Layout, vals []any, emit func(join any, row []any) error) error {
 	if searches(&e.Shape) {
 		db.freshText(ctx)
@@ -49,21 +61,14 @@ func (db *DB) ReadExpand(ctx context.Context, p *ccfeed.Principal, e *query.Expa
 
 func (db *DB) expandSQL(sc *scope, e *query.Expand, lay *query.Layout, vals []any) (Fragment, error) {
 	t := newTranslator(db.Dialect, sc)
-	b := t.newBlock(e.Var, e.Set)
+	b, conds, join, err := t.expandBlock(e, vals)
+	if err != nil {
+		return Fragment{}, err
+	}
 	sel, err := t.selectList(b, lay)
 	if err != nil {
 		return Fragment{}, err
 	}
-	conds, err := t.where(b, nil, &e.Shape)
-	if err != nil {
-		return Fragment{}, err
-	}
-	js, err := joinValues(vals)
-	if err != nil {
-		return Fragment{}, err
-	}
-	join := t.col(b.alias, e.Nav.TargetProp)
-	conds = append(conds, F(join+" IN (SELECT value FROM json_each(?))", js))
 	joinCol := "c" + strconv.Itoa(len(lay.Cols))
 
 	var sb sqlBuilder
@@ -143,17 +148,10 @@ func (db *DB) CountExpand(ctx context.Context, p *ccfeed.Principal, e *query.Exp
 		return nil, err
 	}
 	t := newTranslator(db.Dialect, sc)
-	b := t.newBlock(e.Var, e.Set)
-	conds, err := t.where(b, nil, &e.Shape)
+	b, conds, join, err := t.expandBlock(e, vals)
 	if err != nil {
 		return nil, err
 	}
-	js, err := joinValues(vals)
-	if err != nil {
-		return nil, err
-	}
-	join := t.col(b.alias, e.Nav.TargetProp)
-	conds = append(conds, F(join+" IN (SELECT value FROM json_each(?))", js))
 	var sb sqlBuilder
 	sb.write("SELECT ", join, ", COUNT(*) FROM ").add(t.from(b)).write(" WHERE ").add(Join(" AND ", conds...)).
 		write(" GROUP BY ", join)

@@ -254,13 +254,24 @@ func (lt *LoadTx) SetAlias(ctx context.Context, tenant, kind, source, sourceID, 
 // the tenant (at most two: enough to tell unique from ambiguous), and whose
 // nullColumns are all NULL.
 func (lt *LoadTx) FindBy(ctx context.Context, table *edm.Table, column, tenant, value string, nullColumns ...string) ([]string, error) {
+	return lt.findIDs(ctx, table, column, tenant, value, "", nullColumns)
+}
+
+// findIDs is FindBy, leaving out rows whose id starts with exceptPrefix
+// (when not empty) before the limit.
+func (lt *LoadTx) findIDs(ctx context.Context, table *edm.Table, column, tenant, value, exceptPrefix string, nullColumns []string) ([]string, error) {
 	q := lt.db.Dialect.Quote
-	var null strings.Builder
+	var where strings.Builder
+	args := []any{tenant, value}
 	for _, c := range nullColumns {
-		null.WriteString(" AND " + q(c) + " IS NULL")
+		where.WriteString(" AND " + q(c) + " IS NULL")
+	}
+	if exceptPrefix != "" {
+		where.WriteString(" AND substr(" + q("id") + ", 1, ?) <> ?")
+		args = append(args, int64(len(exceptPrefix)), exceptPrefix)
 	}
 	rows, err := lt.tx.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = ?%s LIMIT 2",
-		q("id"), q(table.Name), q("tenantId"), q(column), null.String()), tenant, value)
+		q("id"), q(table.Name), q("tenantId"), q(column), where.String()), args...)
 	if err != nil {
 		return nil, err
 	}

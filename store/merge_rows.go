@@ -79,27 +79,7 @@ func init() {
 // FindOthers is FindBy restricted to rows whose id does not start with
 // exceptPrefix (the rows of one source, itself included).
 func (lt *LoadTx) FindOthers(ctx context.Context, table *edm.Table, column, tenant, value, exceptPrefix string, nullColumns ...string) ([]string, error) {
-	q := lt.db.Dialect.Quote
-	var null strings.Builder
-	for _, c := range nullColumns {
-		null.WriteString(" AND " + q(c) + " IS NULL")
-	}
-	rows, err := lt.tx.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = ? AND substr(%s, 1, ?) <> ?%s LIMIT 2",
-		q("id"), q(table.Name), q("tenantId"), q(column), q("id"), null.String()),
-		tenant, value, int64(len(exceptPrefix)), exceptPrefix)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return lt.findIDs(ctx, table, column, tenant, value, exceptPrefix, nullColumns)
 }
 
 // FillNull sets column of the row id to value where it is NULL: what a

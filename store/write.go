@@ -76,10 +76,10 @@ type Writer struct {
 type Counts struct{ Inserted, Updated, Unchanged int }
 
 type tableStmts struct {
-	update, merge *sql.Stmt
-	// keep holds the updates that keep some columns (Row.Keep), by list.
-	keep map[string]*sql.Stmt
-	args []any
+	// updates are the prepared UPDATEs by the columns they keep when the
+	// row leaves them NULL: "" none, "*" all (Row.Merge), else Row.Keep.
+	updates map[string]*sql.Stmt
+	args    []any
 }
 
 // NewWriter starts writing in tx.
@@ -91,10 +91,8 @@ func (db *DB) NewWriter(tx *sql.Tx) *Writer {
 // Close releases the prepared statements.
 func (w *Writer) Close() {
 	for _, s := range w.stmts {
-		s.update.Close()
-		s.merge.Close()
-		for _, k := range s.keep {
-			k.Close()
+		for _, u := range s.updates {
+			u.Close()
 		}
 	}
 	for _, s := range w.inserts {
@@ -106,37 +104,7 @@ func (w *Writer) prepare(ctx context.Context, t *edm.Table) (*tableStmts, error)
 	if s, ok := w.stmts[t]; ok {
 		return s, nil
 	}
-	q := w.db.Dialect.Quote
-	sets := make([]string, 0, len(t.Columns))
-	diffs := make([]string, 0, len(t.Columns))
-	msets := make([]string, 0, len(t.Columns))
-	mdiffs := make([]string, 0, len(t.Columns))
-	for _, c := range t.Columns {
-		if c.Name == "id" {
-			continue
-		}
-		col := q(c.Column())
-		sets = append(sets, col+" = ?")
-		diffs = append(diffs, col+" IS NOT ?")
-		msets = append(msets, col+" = COALESCE(?, "+col+")")
-		mdiffs = append(mdiffs, "COALESCE(?, "+col+") IS NOT "+col)
-	}
-	// The update only fires when a value differs, so "unchanged" is told
-	// apart from "updated" by the number of rows it changed.
-	upd := fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND %s = ? AND (%s)", q(t.Name), strings.Join(sets, ", "),
-		q("tenantId"), q("id"), strings.Join(diffs, " OR "))
-	su, err := w.tx.PrepareContext(ctx, upd)
-	if err != nil {
-		return nil, err
-	}
-	mrg := fmt.Sprintf("UPDATE %s SET %s WHERE %s = ? AND %s = ? AND (%s)", q(t.Name), strings.Join(msets, ", "),
-		q("tenantId"), q("id"), strings.Join(mdiffs, " OR "))
-	sm, err := w.tx.PrepareContext(ctx, mrg)
-	if err != nil {
-		su.Close()
-		return nil, err
-	}
-	s := &tableStmts{update: su, merge: sm, args: make([]any, 0, 2*len(t.Columns)+1)}
+	s := &tableStmts{updates: map[string]*sql.Stmt{}, args: make([]any, 0, 2*len(t.Columns)+1)}
 	w.stmts[t] = s
 	return s, nil
 }
@@ -275,14 +243,13 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 			args = append(args, vals[i])
 		}
 	}
-	upd := s.update
-	switch {
-	case r.Merge:
-		upd = s.merge
-	case len(r.Keep) > 0:
-		if upd, err = w.keepUpdate(ctx, t, s, r.Keep); err != nil {
-			return 0, err
-		}
+	keep := strings.Join(r.Keep, ",")
+	if r.Merge {
+		keep = "*"
+	}
+	upd, err := w.update(ctx, t, s, keep)
+	if err != nil {
+		return 0, err
 	}
 	res, err = upd.ExecContext(ctx, args...)
 	if err != nil {
@@ -340,20 +307,23 @@ func storageValue(c *edm.Property, v any) any {
 	return v
 }
 
-// keepUpdate returns the UPDATE that keeps the stored value of the columns
-// in keep when the row leaves them NULL, and replaces the others. It takes
-// the same arguments as the plain and merging updates.
-func (w *Writer) keepUpdate(ctx context.Context, t *edm.Table, s *tableStmts, keep []string) (*sql.Stmt, error) {
-	k := strings.Join(keep, ",")
-	if st, ok := s.keep[k]; ok {
+// update returns the UPDATE of t that keeps the stored value of the columns
+// in keep ("" none, "*" all, else a comma-separated list) when the row
+// leaves them NULL, and replaces the others. The update only fires when a
+// value differs, so "unchanged" is told apart from "updated" by the number
+// of rows it changed. Every variant takes the same arguments.
+func (w *Writer) update(ctx context.Context, t *edm.Table, s *tableStmts, keep string) (*sql.Stmt, error) {
+	if st, ok := s.updates[keep]; ok {
 		return st, nil
 	}
 	kept := map[string]bool{}
-	for _, c := range keep {
-		if t.Index(c) < 0 {
-			return nil, fmt.Errorf("store: table %s has no column %s to keep", t.Name, c)
+	if keep != "" && keep != "*" {
+		for _, c := range strings.Split(keep, ",") {
+			if t.Index(c) < 0 {
+				return nil, fmt.Errorf("store: table %s has no column %s to keep", t.Name, c)
+			}
+			kept[c] = true
 		}
-		kept[c] = true
 	}
 	q := w.db.Dialect.Quote
 	var sets, diffs []string
@@ -362,7 +332,7 @@ func (w *Writer) keepUpdate(ctx context.Context, t *edm.Table, s *tableStmts, ke
 			continue
 		}
 		col := q(c.Column())
-		if kept[c.Name] {
+		if keep == "*" || kept[c.Name] {
 			sets = append(sets, col+" = COALESCE(?, "+col+")")
 			diffs = append(diffs, "COALESCE(?, "+col+") IS NOT "+col)
 			continue
@@ -375,9 +345,6 @@ func (w *Writer) keepUpdate(ctx context.Context, t *edm.Table, s *tableStmts, ke
 	if err != nil {
 		return nil, err
 	}
-	if s.keep == nil {
-		s.keep = map[string]*sql.Stmt{}
-	}
-	s.keep[k] = st
+	s.updates[keep] = st
 	return st, nil
 }

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/ccfeed/ccfeed/internal/jsonw"
 )
 
 // Buzzeasy: pages of its OData feed, one table per file series, as a pull
@@ -99,7 +101,7 @@ func (p *pager) finish(next string) {
 	}
 	p.o.writeString("\n]")
 	if next != "" {
-		p.o.writeString(`,"@odata.nextLink":` + string(appendString(nil, next)))
+		p.o.writeString(`,"@odata.nextLink":` + string(jsonw.AppendString(nil, next)))
 	}
 	p.o.writeString("}\n")
 	p.o.close()

@@ -28,63 +28,29 @@ const (
 func cx(kind uint32, n int) string { return guid(kind, srcCxEngage, n) }
 
 // cxPager writes the list pages.
-type cxPager struct {
-	g     *tgen
-	total int
-	o     *out
-	page  int
-	rows  int
-}
-
-func (p *cxPager) add(rec []byte, msgs int) {
-	w := p.g.w
-	if p.o != nil && p.rows == cxPageSize {
-		p.finish()
-	}
-	if p.o == nil {
-		p.page++
-		p.rows = 0
-		p.o = p.g.create("cxengage", fmt.Sprintf("interactions_page-%04d.json", p.page))
-		var e enc
-		e.Obj()
-		e.K("page").I(int64(p.page))
-		e.K("limit").I(cxPageSize)
-		e.K("offset").I(int64((p.page - 1) * cxPageSize))
-		e.K("tenantId").S(cx(0x7e, w.index+1))
-		e.K("total").I(int64(p.total))
-		e.K("tenantName").S(w.tenant.Name)
-		e.K("tenantTimezone").S(w.tenant.Timezone)
-		e.K("results")
-		// The envelope, up to the results' opening bracket: results
-		// come last, so a reader sees the envelope first.
-		p.o.write(e.b)
-		p.o.writeString("[")
-	}
-	if p.rows > 0 {
-		p.o.writeString(",")
-	}
-	p.o.writeString("\n")
-	p.o.write(rec)
-	p.rows++
-	p.o.meta.Records++
-	p.o.meta.Conversations++
-	p.o.meta.Messages += msgs
-}
-
-func (p *cxPager) finish() {
-	if p.o == nil {
-		return
-	}
-	p.o.writeString("\n]}\n")
-	p.o.close()
-	p.o = nil
+func (g *tgen) cxPager(total int) *recordPager {
+	w := g.w
+	return &recordPager{size: cxPageSize,
+		create: func(page int) *out {
+			return g.create("cxengage", fmt.Sprintf("interactions_page-%04d.json", page))
+		},
+		envelope: func(e *enc, page int) {
+			e.K("page").I(int64(page))
+			e.K("limit").I(cxPageSize)
+			e.K("offset").I(int64((page - 1) * cxPageSize))
+			e.K("tenantId").S(cx(0x7e, w.index+1))
+			e.K("total").I(int64(total))
+			e.K("tenantName").S(w.tenant.Name)
+			e.K("tenantTimezone").S(w.tenant.Timezone)
+			e.K("results")
+		}}
 }
 
 func (g *tgen) cxengage() error {
 	w := g.w
 	rnd := w.rng(2)
 	total := cxConversations * w.scale
-	p := &cxPager{g: g, total: total}
+	p := g.cxPager(total)
 	var e enc
 	n := 0
 	for d := 0; d < Days; d++ {

@@ -3,7 +3,8 @@ package demo
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/ccfeed/ccfeed/internal/jsonw"
 )
 
 // enc appends JSON in the order it is written, so every file comes out
@@ -46,14 +47,14 @@ func (e *enc) EndArr() { e.first = e.first[:len(e.first)-1]; e.b = append(e.b, '
 // K writes a member's key; the next call writes its value.
 func (e *enc) K(k string) *enc {
 	e.sep()
-	e.b = appendString(e.b, k)
+	e.b = jsonw.AppendString(e.b, k)
 	e.b = append(e.b, ':')
 	e.afterKey = true
 	return e
 }
 
 // S writes a string, N a JSON null, F a number, I an integer, B a boolean.
-func (e *enc) S(v string) { e.sep(); e.b = appendString(e.b, v) }
+func (e *enc) S(v string) { e.sep(); e.b = jsonw.AppendString(e.b, v) }
 func (e *enc) N()         { e.sep(); e.b = append(e.b, "null"...) }
 func (e *enc) F(v float64) {
 	e.sep()
@@ -85,49 +86,3 @@ func (e *enc) T(t time.Time, layout string) {
 
 // NL starts a new line, for files a person may open: one record per line.
 func (e *enc) NL() { e.b = append(e.b, '\n') }
-
-const hexDigits = "0123456789abcdef"
-
-// appendString quotes s as a JSON string. Valid UTF-8 passes as it is
-// (emoji and accents stay readable); quotes, backslashes and control
-// characters are escaped, invalid bytes become U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, "\ufffd"...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}

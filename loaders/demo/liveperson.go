@@ -34,65 +34,35 @@ func lpSkillID(q queue) string { return strconv.Itoa(1000 + q.n) }
 // lpBotID is the agent id of the welcome bot that opens some chats.
 const lpBotID = "3677460001"
 
-type lpPager struct {
-	g     *tgen
-	total int
-	o     *out
-	page  int
-	rows  int
-}
-
-func (p *lpPager) add(rec []byte, msgs int) {
-	if p.o != nil && p.rows == lpPageSize {
-		p.finish()
-	}
-	if p.o == nil {
-		p.page++
-		p.rows = 0
-		p.o = p.g.create("liveperson", fmt.Sprintf("conversations-search_%04d.json", p.page))
-		var e enc
-		e.Obj()
-		e.K("_metadata").Obj()
-		e.K("count").I(int64(p.total))
-		self := fmt.Sprintf("https://lo.msghist.liveperson.net/messaging_history/api/account/%d/conversations/search?offset=%d&limit=%d",
-			70071000+p.g.w.index, (p.page-1)*lpPageSize, lpPageSize)
-		e.K("self").Obj()
-		e.K("rel").S("self")
-		e.K("href").S(self)
-		e.EndObj()
-		e.K("shardsStatusResult").Obj()
-		e.K("partialResult").B(false)
-		e.EndObj()
-		e.EndObj()
-		e.K("conversationHistoryRecords")
-		p.o.write(e.b)
-		p.o.writeString("[")
-	}
-	if p.rows > 0 {
-		p.o.writeString(",")
-	}
-	p.o.writeString("\n")
-	p.o.write(rec)
-	p.rows++
-	p.o.meta.Records++
-	p.o.meta.Conversations++
-	p.o.meta.Messages += msgs
-}
-
-func (p *lpPager) finish() {
-	if p.o == nil {
-		return
-	}
-	p.o.writeString("\n]}\n")
-	p.o.close()
-	p.o = nil
+// lpPager writes the search responses.
+func (g *tgen) lpPager(total int) *recordPager {
+	w := g.w
+	return &recordPager{size: lpPageSize,
+		create: func(page int) *out {
+			return g.create("liveperson", fmt.Sprintf("conversations-search_%04d.json", page))
+		},
+		envelope: func(e *enc, page int) {
+			e.K("_metadata").Obj()
+			e.K("count").I(int64(total))
+			self := fmt.Sprintf("https://lo.msghist.liveperson.net/messaging_history/api/account/%d/conversations/search?offset=%d&limit=%d",
+				70071000+w.index, (page-1)*lpPageSize, lpPageSize)
+			e.K("self").Obj()
+			e.K("rel").S("self")
+			e.K("href").S(self)
+			e.EndObj()
+			e.K("shardsStatusResult").Obj()
+			e.K("partialResult").B(false)
+			e.EndObj()
+			e.EndObj()
+			e.K("conversationHistoryRecords")
+		}}
 }
 
 func (g *tgen) liveperson() error {
 	w := g.w
 	rnd := w.rng(4)
 	total := lpConversations * w.scale
-	p := &lpPager{g: g, total: total}
+	p := g.lpPager(total)
 	var e enc
 	n := 0
 	for d := 0; d < Days; d++ {
