@@ -99,6 +99,10 @@ func (lt *LoadTx) Stage(ctx context.Context, tenant, source, record, group strin
 // StagePacked is Stage for a payload already encoded with Pack (a loader
 // may pack in another goroutine, off the transaction's path).
 func (lt *LoadTx) StagePacked(ctx context.Context, tenant, source, record, group string, seq int64, payload []byte, replace bool) (bool, error) {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return false, err
+	}
 	res, err := lt.stage.ExecContext(ctx, tenant, source, record, group, seq, payload)
 	if err != nil {
 		return false, err
@@ -120,6 +124,10 @@ func (lt *LoadTx) StagePacked(ctx context.Context, tenant, source, record, group
 // Staged calls fn for every staged record of the given groups, grouped and
 // in seq order within a group.
 func (lt *LoadTx) Staged(ctx context.Context, tenant, source string, groups []string, fn func(group string, payload []byte) error) error {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
 	const batch = 400
 	for start := 0; start < len(groups); start += batch {
 		part := groups[start:min(start+batch, len(groups))]
@@ -179,6 +187,11 @@ func Pack(p []byte) []byte {
 	return append([]byte(nil), pk.buf.Bytes()...)
 }
 
+// AppendRaw appends p to dst encoded as a staged payload as it is, for
+// payloads that are compact already (compressing them again would cost CPU
+// for little).
+func AppendRaw(dst, p []byte) []byte { return append(append(dst, packRaw), p...) }
+
 type packer struct {
 	w   *flate.Writer
 	buf bytes.Buffer
@@ -205,6 +218,10 @@ func unpack(p []byte) ([]byte, error) {
 
 // StagedGroups reports which groups have at least one staged record.
 func (lt *LoadTx) StagedGroups(ctx context.Context, tenant, source string, groups []string) (map[string]bool, error) {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]bool{}
 	const batch = 400
 	for start := 0; start < len(groups); start += batch {
@@ -236,8 +253,12 @@ func (lt *LoadTx) StagedGroups(ctx context.Context, tenant, source string, group
 
 // Alias returns the merged row id a source's own id stands for.
 func (lt *LoadTx) Alias(ctx context.Context, tenant, kind, source, sourceID string) (string, bool, error) {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return "", false, err
+	}
 	var id string
-	err := lt.aliasGet.QueryRowContext(ctx, tenant, kind, source, sourceID).Scan(&id)
+	err = lt.aliasGet.QueryRowContext(ctx, tenant, kind, source, sourceID).Scan(&id)
 	if err == sql.ErrNoRows {
 		return "", false, nil
 	}
@@ -246,7 +267,11 @@ func (lt *LoadTx) Alias(ctx context.Context, tenant, kind, source, sourceID stri
 
 // SetAlias records that a source's own id stands for the merged row id.
 func (lt *LoadTx) SetAlias(ctx context.Context, tenant, kind, source, sourceID, id string) error {
-	_, err := lt.aliasSet.ExecContext(ctx, tenant, kind, source, sourceID, id)
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = lt.aliasSet.ExecContext(ctx, tenant, kind, source, sourceID, id)
 	return err
 }
 
@@ -260,6 +285,10 @@ func (lt *LoadTx) FindBy(ctx context.Context, table *edm.Table, column, tenant, 
 // findIDs is FindBy, leaving out rows whose id starts with exceptPrefix
 // (when not empty) before the limit.
 func (lt *LoadTx) findIDs(ctx context.Context, table *edm.Table, column, tenant, value, exceptPrefix string, nullColumns []string) ([]string, error) {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	q := lt.db.Dialect.Quote
 	var where strings.Builder
 	args := []any{tenant, value}

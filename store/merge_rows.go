@@ -94,8 +94,12 @@ func (lt *LoadTx) FillNull(ctx context.Context, table *edm.Table, tenant, id, co
 
 // MergedInto returns the row that absorbed the row from (MergeInto), if any.
 func (lt *LoadTx) MergedInto(ctx context.Context, tenant, from string) (string, bool, error) {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return "", false, err
+	}
 	var into string
-	err := lt.tx.QueryRowContext(ctx, "SELECT into_id FROM ccfeed_merged WHERE tenant = ? AND from_id = ?", tenant, from).Scan(&into)
+	err = lt.tx.QueryRowContext(ctx, "SELECT into_id FROM ccfeed_merged WHERE tenant = ? AND from_id = ?", tenant, from).Scan(&into)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
