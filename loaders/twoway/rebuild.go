@@ -1,7 +1,6 @@
 package twoway
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -20,8 +19,8 @@ func rebuild(b *loaders.Batch, groups []string) error {
 	}
 	byConv := map[string][]event{}
 	err := b.Staged(groups, func(g string, payload []byte) error {
-		var evs []event
-		if err := json.Unmarshal(payload, &evs); err != nil {
+		evs, err := decodeChunk(payload)
+		if err != nil {
 			return fmt.Errorf("twoway: staged events of %s: %w", g, err)
 		}
 		byConv[g] = append(byConv[g], evs...)

@@ -14,7 +14,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -113,7 +112,10 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan *batch, 1)
-	go read(ctx, f.Name, r, b.Loc, b.Progress, batches)
+	// Written batches go back to the reader to be filled again: a load
+	// then allocates little beyond the strings it reads, whatever its size.
+	free := make(chan *batch, 3)
+	go read(ctx, f.Name, r, b.Loc, b.Progress, batches, free)
 	for bt := range batches {
 		if bt.err != nil {
 			return bt.err
@@ -121,20 +123,61 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 		if err := write(b, bt); err != nil {
 			return err
 		}
+		select {
+		case free <- bt:
+		default:
+		}
 	}
 	return ctx.Err()
 }
 
 // batch is what the reader hands the writer: up to flushEvery conversations
-// with their events and packed chunks, and the rejected records.
+// with their events and staged chunks, and the rejected records.
 type batch struct {
 	records int64
 	rejects []reject
-	groups  []string
-	events  map[string][]event
-	chunks  map[string]chunk
-	err     error
+	// slot maps a conversation id to its index in names, lists and chunks.
+	slot   map[string]int
+	names  []string
+	lists  [][]event
+	chunks []chunk
+	// order lists the slots by conversation id.
+	order []int
+	// arena holds the chunks' payloads.
+	arena []byte
+	err   error
 }
+
+func newBatch() *batch { return &batch{slot: make(map[string]int, flushEvery)} }
+
+// reset empties a batch for reuse, keeping its memory.
+func (bt *batch) reset() {
+	bt.records, bt.err = 0, nil
+	bt.rejects = bt.rejects[:0]
+	clear(bt.slot)
+	bt.names, bt.chunks, bt.order, bt.arena = bt.names[:0], bt.chunks[:0], bt.order[:0], bt.arena[:0]
+	for i := range bt.lists {
+		clear(bt.lists[i]) // drop references to the last batch's strings
+		bt.lists[i] = bt.lists[i][:0]
+	}
+}
+
+// add appends an event to its conversation's list.
+func (bt *batch) add(ev event) {
+	i, ok := bt.slot[ev.Conv]
+	if !ok {
+		i = len(bt.names)
+		bt.slot[ev.Conv] = i
+		bt.names = append(bt.names, ev.Conv)
+		if i == len(bt.lists) {
+			bt.lists = append(bt.lists, nil)
+		}
+	}
+	bt.lists[i] = append(bt.lists[i], ev)
+}
+
+// conversations is the number of conversations in the batch.
+func (bt *batch) conversations() int { return len(bt.names) }
 
 type reject struct {
 	line               int64
@@ -148,8 +191,9 @@ type chunk struct {
 }
 
 // read parses the file into batches. It stops at the first error (sent as
-// a batch) or when ctx ends.
-func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location, progress func(int64), out chan<- *batch) {
+// a batch) or when ctx ends. It takes batches to fill from free when there
+// are any.
+func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location, progress func(int64), out chan<- *batch, free <-chan *batch) {
 	defer close(out)
 	send := func(bt *batch) bool {
 		select {
@@ -159,8 +203,19 @@ func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location,
 			return false
 		}
 	}
+	next := func() *batch {
+		select {
+		case bt := <-free:
+			bt.reset()
+			return bt
+		default:
+			return newBatch()
+		}
+	}
 	var total int64
-	bt := &batch{events: map[string][]event{}}
+	var enc encoder
+	var hb []byte
+	bt := next()
 	for {
 		if ctx.Err() != nil {
 			return
@@ -189,38 +244,41 @@ func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location,
 			continue
 		}
 		ev.Line, ev.File = line, file
-		ev.Hash = ev.hash()
-		bt.events[ev.Conv] = append(bt.events[ev.Conv], ev)
-		if len(bt.events) >= flushEvery {
-			bt.pack()
+		ev.Hash, hb = ev.hashInto(hb)
+		bt.add(ev)
+		if bt.conversations() >= flushEvery {
+			bt.pack(&enc)
 			if !send(bt) {
 				return
 			}
-			bt = &batch{events: map[string][]event{}}
+			bt = next()
 		}
 	}
-	bt.pack()
+	bt.pack(&enc)
 	send(bt)
 }
 
 // pack sorts the batch's conversations and encodes each one's chunk.
-func (bt *batch) pack() {
-	bt.groups = make([]string, 0, len(bt.events))
-	for g := range bt.events {
-		bt.groups = append(bt.groups, g)
+func (bt *batch) pack(enc *encoder) {
+	for i := range bt.names {
+		bt.order = append(bt.order, i)
 	}
-	sort.Strings(bt.groups)
-	bt.chunks = make(map[string]chunk, len(bt.events))
-	for _, g := range bt.groups {
-		evs := bt.events[g]
-		h := sha256.New()
+	sort.Slice(bt.order, func(i, j int) bool { return bt.names[bt.order[i]] < bt.names[bt.order[j]] })
+	var hashes []byte
+	for i, name := range bt.names {
+		evs := bt.lists[i]
+		hashes = hashes[:0]
 		seq := evs[0].Time
 		for _, e := range evs {
-			h.Write([]byte(e.Hash))
+			hashes = append(hashes, e.Hash...)
 			seq = min(seq, e.Time)
 		}
-		payload, _ := json.Marshal(evs)
-		bt.chunks[g] = chunk{key: g + ":" + hex.EncodeToString(h.Sum(nil)[:12]), seq: seq, payload: store.Pack(payload)}
+		// The key names the chunk by its events, so the same events from
+		// a file loaded again are the same record.
+		sum := sha256.Sum256(hashes)
+		start := len(bt.arena)
+		bt.arena = store.AppendRaw(bt.arena, enc.encode(evs))
+		bt.chunks = append(bt.chunks, chunk{key: name + ":" + hex.EncodeToString(sum[:12]), seq: seq, payload: bt.arena[start:len(bt.arena):len(bt.arena)]})
 	}
 }
 
@@ -232,16 +290,20 @@ func write(b *loaders.Batch, bt *batch) error {
 			return err
 		}
 	}
-	if len(bt.groups) == 0 {
+	if len(bt.names) == 0 {
 		return nil
 	}
-	known, err := b.StagedGroups(bt.groups)
+	sorted := make([]string, len(bt.order))
+	for k, i := range bt.order {
+		sorted[k] = bt.names[i]
+	}
+	known, err := b.StagedGroups(sorted)
 	if err != nil {
 		return err
 	}
 	var again []string
-	for _, g := range bt.groups {
-		c := bt.chunks[g]
+	for _, i := range bt.order {
+		g, c := bt.names[i], bt.chunks[i]
 		if _, err := b.StagePacked(g, c.key, c.seq, c.payload); err != nil {
 			return err
 		}
@@ -249,7 +311,7 @@ func write(b *loaders.Batch, bt *batch) error {
 			again = append(again, g)
 			continue
 		}
-		if err := derive(b, g, dedupe(bt.events[g])); err != nil {
+		if err := derive(b, g, dedupe(bt.lists[i])); err != nil {
 			return err
 		}
 	}
@@ -340,14 +402,22 @@ func parseBool(s string) (bool, bool) {
 // hash identifies an event by its content: the same event on another line of
 // another (overlapping) report is the same event. Line and file are left out.
 func (e event) hash() string {
-	h := sha256.New()
-	for _, s := range []string{e.Type, strconv.FormatInt(e.Time, 10), e.Conv, e.Channel, e.CCID, e.CustFirst,
+	h, _ := e.hashInto(nil)
+	return h
+}
+
+// hashInto is hash using buf as scratch space (returned for reuse): the
+// fields are hashed as one byte string, each followed by a NUL.
+func (e event) hashInto(buf []byte) (string, []byte) {
+	b := buf[:0]
+	for _, s := range [...]string{e.Type, strconv.FormatInt(e.Time, 10), e.Conv, e.Channel, e.CCID, e.CustFirst,
 		e.CustLast, e.Product, e.Email, e.AgFirst, e.AgLast, e.Roles, e.Group, e.Tag, e.Body, e.English,
 		e.Lang, e.Closed, e.ClosedTxt, boolText(e.After), e.Sender, e.Status, intText(e.Index)} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+		b = append(b, s...)
+		b = append(b, 0)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16]), b
 }
 
 func boolText(b *bool) string {
