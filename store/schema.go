@@ -185,8 +185,9 @@ func (db *DB) reconcile(ctx context.Context, tx *sql.Tx) error {
 }
 
 // reconcileFTS creates a table's full-text index and the triggers that
-// queue its changed rows, replacing any whose definition changed. An index
-// created (or re-created) on a table that already has rows queues them all;
+// queue changes to its indexed rows, replacing any whose definition changed
+// (and dropping the insert trigger of older versions). An index created (or
+// re-created) on a table that already has rows starts with its mark at 0;
 // the next IndexText fills it.
 func (db *DB) reconcileFTS(ctx context.Context, tx *sql.Tx, t *edm.Table) error {
 	create := db.ftsCreate(t)
@@ -230,9 +231,16 @@ func (db *DB) reconcileFTS(ctx context.Context, tx *sql.Tx, t *edm.Table) error 
 		if _, err := tx.ExecContext(ctx, create); err != nil {
 			return fmt.Errorf("store: full-text index on %s: %w", t.Name, err)
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO ccfeed_fts_pending (tbl, rid) SELECT ?, rowid FROM "+q(t.Name), t.Name); err != nil {
+		// Every row is above a mark of 0: the next IndexText indexes them all.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_fts_mark (tbl, rid) VALUES (?, 0)
+			ON CONFLICT (tbl) DO UPDATE SET rid = 0`, t.Name); err != nil {
 			return fmt.Errorf("store: queueing %s for the full-text index: %w", t.Name, err)
 		}
+	}
+	// A database from before the mark queued every insert: its rows are all
+	// indexed or queued, so the mark starts at its last row.
+	if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO ccfeed_fts_mark (tbl, rid) SELECT ?, coalesce(max(rowid), 0) FROM "+q(t.Name), t.Name); err != nil {
+		return fmt.Errorf("store: full-text mark of %s: %w", t.Name, err)
 	}
 	for n, stmt := range want {
 		if _, ok := have[n]; ok {

@@ -13,9 +13,8 @@ import (
 // once if this process is already writing, and after a second if another
 // process holds the write lock; the search then uses the index as it is.
 func (db *DB) freshText(ctx context.Context) {
-	var one int
-	if err := db.read.QueryRowContext(ctx, "SELECT 1 FROM ccfeed_fts_pending LIMIT 1").Scan(&one); err != nil {
-		return // nothing queued (or no answer: search as it is)
+	if !db.textBehind(ctx) {
+		return // nothing waits (or no answer: search as it is)
 	}
 	if !db.writeMu.TryLock() {
 		return

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -228,7 +229,7 @@ func TestSearchIndexUpgrade(t *testing.T) {
 	db.Close()
 	raw := openRaw(t, path)
 	exec(t, raw,
-		`DROP TRIGGER fts_Messages_qi`, `DROP TABLE fts_Messages`,
+		`DROP TABLE fts_Messages`,
 		`CREATE VIRTUAL TABLE fts_Messages USING fts5(body, translation, content='Messages', content_rowid='rowid')`,
 		`CREATE TRIGGER fts_Messages_ai AFTER INSERT ON Messages BEGIN SELECT 1; END`,
 		`UPDATE ccfeed_meta SET value = 'old' WHERE key = 'schema_fingerprint'`)
@@ -243,6 +244,104 @@ func TestSearchIndexUpgrade(t *testing.T) {
 	defer rawCheck.Close()
 	if err := rawCheck.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'fts_Messages_ai'`).Scan(&old); err != nil || old != 0 {
 		t.Fatalf("the old trigger is still there (%d, %v)", old, err)
+	}
+}
+
+// A database from before the mark queued every insert with a trigger. After
+// the upgrade its queued rows and its indexed rows are both found, the insert
+// trigger is gone, and new rows are indexed above the mark.
+func TestSearchMarkUpgrade(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "premark.db")
+	db := openAt(t, path)
+	upsertAll(t, db, row("Messages", fxTenant, "m-1").Set("body", "Kookaburra"))
+	if _, err := db.IndexText(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw := openRaw(t, path)
+	exec(t, raw,
+		`DROP TABLE ccfeed_fts_mark`,
+		`CREATE TRIGGER "fts_Messages_qi" AFTER INSERT ON "Messages" BEGIN INSERT OR IGNORE INTO ccfeed_fts_pending (tbl, rid) VALUES ('Messages', new.rowid); END`,
+		// A row the old binary loaded and queued, not yet indexed.
+		`INSERT INTO Messages (id, tenantId, source, sourceId, body) VALUES ('`+fxTenant+`:test:m-2', '`+fxTenant+`', 'test', 'm-2', 'Cassowary')`,
+		`UPDATE ccfeed_meta SET value = 'old' WHERE key = 'schema_fingerprint'`)
+	raw.Close()
+	db = openAt(t, path)
+	defer db.Close()
+	upsertAll(t, db, row("Messages", fxTenant, "m-3").Set("body", "Wombat"))
+	ctx := context.Background()
+	if n, err := db.PendingText(ctx); err != nil || n != 2 {
+		t.Fatalf("waiting after the upgrade: %d %v, want 2 (one queued, one above the mark)", n, err)
+	}
+	if n, err := db.IndexText(ctx); err != nil || n != 2 {
+		t.Fatalf("IndexText: %d %v, want 2", n, err)
+	}
+	for _, w := range []string{"kookaburra", "cassowary", "wombat"} {
+		if got := readKeys(t, db, principal(fxTenant), "Messages?$search="+w, 10); len(got) != 1 {
+			t.Fatalf("%s after the upgrade: %v", w, got)
+		}
+	}
+	check := openRaw(t, path)
+	defer check.Close()
+	var n int
+	if err := check.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'fts_Messages_qi'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the insert trigger is still there (%d, %v)", n, err)
+	}
+}
+
+// SQLite gives a new row the largest id plus one, so deleting the last row
+// frees its id for the next insert. Whether the indexer runs between the
+// delete and the insert or not, the new row is found and the old one is not.
+func TestSearchReusedRowID(t *testing.T) {
+	for _, indexBetween := range []bool{true, false} {
+		t.Run(fmt.Sprintf("index between: %v", indexBetween), func(t *testing.T) {
+			db := feedtestOpen(t)
+			ctx := context.Background()
+			upsertAll(t, db,
+				row("Messages", fxTenant, "r-1").Set("body", "first"),
+				row("Messages", fxTenant, "r-2").Set("body", "second"),
+				row("Messages", fxTenant, "r-3").Set("body", "third"))
+			if _, err := db.IndexText(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ridOf := func(key string) int64 {
+				var rid int64
+				err := db.Write(ctx, func(tx *sql.Tx) error {
+					return tx.QueryRow(`SELECT rid FROM Messages WHERE id = ?`, fxTenant+":test:"+key).Scan(&rid)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return rid
+			}
+			old := ridOf("r-3")
+			if err := db.Write(ctx, func(tx *sql.Tx) error {
+				_, err := tx.Exec(`DELETE FROM Messages WHERE id IN (?, ?)`, fxTenant+":test:r-3", fxTenant+":test:r-2")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if indexBetween {
+				if _, err := db.IndexText(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			upsertAll(t, db, row("Messages", fxTenant, "r-4").Set("body", "fourth"))
+			if rid := ridOf("r-4"); rid > old {
+				t.Fatalf("the new row got id %d, not a reused one (<= %d): the test proves nothing", rid, old)
+			}
+			if _, err := db.IndexText(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for w, want := range map[string]int{"first": 1, "second": 0, "third": 0, "fourth": 1} {
+				if got := readKeys(t, db, principal(fxTenant), "Messages?$search="+w, 10); len(got) != want {
+					t.Errorf("%s: %v, want %d rows", w, got, want)
+				}
+			}
+			if n, _ := db.PendingText(ctx); n != 0 {
+				t.Fatalf("still waiting: %d", n)
+			}
+		})
 	}
 }
 
