@@ -63,10 +63,10 @@ func (b *Batch) Row(set, native string) *store.Row {
 	return r
 }
 
-// Put writes a row (insert, update or leave unchanged).
+// Put writes a row (insert, update or leave unchanged). Rows are written in
+// groups (store.Writer.Put); lookups through the Batch see them all.
 func (b *Batch) Put(r *store.Row) error {
-	_, err := b.lt.Upsert(b.ctx, r)
-	return err
+	return b.lt.Put(b.ctx, r)
 }
 
 // Read counts one record read from the file.

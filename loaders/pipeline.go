@@ -139,6 +139,10 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 		if err := src.Load(ctx, &File{Name: res.File, R: br, RA: f, Size: st.Size()}, b); err != nil {
 			return err
 		}
+		// Counts are complete once every held row is written.
+		if err := lt.Flush(ctx); err != nil {
+			return err
+		}
 		res.Records, res.Rejected = b.read, b.rejected
 		res.Counts = lt.Counts
 		res.Status = edm.LoadLoaded

@@ -83,6 +83,10 @@ func LoadPage(ctx context.Context, db *store.DB, tenant string, src Source, p Pu
 				return err
 			}
 		}
+		// Counts are complete once every held row is written.
+		if err := lt.Flush(ctx); err != nil {
+			return err
+		}
 		res.Records, res.Rejected = b.read, b.rejected
 		res.Counts = lt.Counts
 		res.Status = edm.LoadLoaded

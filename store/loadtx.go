@@ -75,7 +75,10 @@ func (db *DB) Load(ctx context.Context, fn func(lt *LoadTx) error) error {
 			ON CONFLICT (tenant, kind, source, sourceId) DO UPDATE SET id = excluded.id`); err != nil {
 			return err
 		}
-		return fn(lt)
+		if err := fn(lt); err != nil {
+			return err
+		}
+		return lt.Flush(ctx)
 	})
 }
 
@@ -287,6 +290,9 @@ func (lt *LoadTx) FindBy(ctx context.Context, table *edm.Table, column, tenant, 
 func (lt *LoadTx) findIDs(ctx context.Context, table *edm.Table, column, tenant, value, exceptPrefix string, nullColumns []string) ([]string, error) {
 	ctx, err := stmtContext(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := lt.FlushTable(ctx, table); err != nil {
 		return nil, err
 	}
 	q := lt.db.Dialect.Quote

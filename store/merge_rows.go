@@ -19,6 +19,10 @@ func (lt *LoadTx) MergeInto(ctx context.Context, set *edm.EntitySet, tenant, fro
 	if from == into {
 		return nil
 	}
+	// The merge rewrites references in every table: held rows go first.
+	if err := lt.Flush(ctx); err != nil {
+		return err
+	}
 	q := lt.db.Dialect.Quote
 	tbl := set.Type.Table
 	seen := map[*edm.Property]bool{}
@@ -86,6 +90,9 @@ func (lt *LoadTx) FindOthers(ctx context.Context, table *edm.Table, column, tena
 // mention learned about a row another source owns, without overwriting
 // anything that source said.
 func (lt *LoadTx) FillNull(ctx context.Context, table *edm.Table, tenant, id, column string, value any) error {
+	if err := lt.FlushTable(ctx, table); err != nil {
+		return err
+	}
 	q := lt.db.Dialect.Quote
 	_, err := lt.tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s = ? AND %s IS NULL",
 		q(table.Name), q(column), q("tenantId"), q("id"), q(column)), value, tenant, id)

@@ -65,10 +65,15 @@ type Writer struct {
 	tx    *sql.Tx
 	stmts map[*edm.Table]*tableStmts
 	zones map[string]*time.Location
-	// inserts caches INSERT statements by table and set columns.
+	// inserts caches INSERT statements by table, set columns and number of
+	// rows (see insertKey).
 	inserts map[string]*sql.Stmt
-	insArgs []any
-	// Counts per table name.
+	// pending holds rows Put has not written yet (see write_batch.go).
+	pending map[*edm.Table]*pendingTable
+	// vals is scratch space for one row's storage values.
+	vals []any
+	// Counts per table name. Rows given to Put are counted when they are
+	// written: read Counts after Flush.
 	Counts map[string]*Counts
 }
 
@@ -85,7 +90,7 @@ type tableStmts struct {
 // NewWriter starts writing in tx.
 func (db *DB) NewWriter(tx *sql.Tx) *Writer {
 	return &Writer{db: db, tx: tx, stmts: map[*edm.Table]*tableStmts{}, zones: map[string]*time.Location{},
-		inserts: map[string]*sql.Stmt{}, Counts: map[string]*Counts{}}
+		inserts: map[string]*sql.Stmt{}, pending: map[*edm.Table]*pendingTable{}, Counts: map[string]*Counts{}}
 }
 
 // Close releases the prepared statements.
@@ -134,44 +139,47 @@ func (w *Writer) zone(ctx context.Context, tenant string) (*time.Location, error
 	return loc, nil
 }
 
-// insertFor returns the INSERT for the columns a row sets, with their values.
-// Loaders fill a fraction of a wide table's columns (a two-way conversation
-// sets 18 of 54), and each bound argument costs a cgo call, so a statement
-// per column set (cached; a loader produces few) beats binding NULLs.
-func (w *Writer) insertFor(ctx context.Context, t *edm.Table, vals []any) (*sql.Stmt, []any, error) {
-	key := make([]byte, 0, len(t.Name)+1+(len(vals)+7)/8)
+// insertKey names an INSERT of rows rows into t setting the columns whose
+// values in vals are not NULL. Loaders fill a fraction of a wide table's
+// columns (a two-way conversation sets 18 of 54), and each bound argument
+// costs a cgo call, so a statement per column set (cached; a loader
+// produces few) beats binding NULLs.
+func insertKey(t *edm.Table, vals []any, rows int) string {
+	key := make([]byte, 0, len(t.Name)+3+(len(vals)+7)/8)
 	key = append(key, t.Name...)
-	key = append(key, 0)
+	key = append(key, 0, byte(rows), byte(rows>>8))
 	var bits byte
-	args := w.insArgs[:0]
 	for i, v := range vals {
 		if v != nil {
 			bits |= 1 << (i % 8)
-			args = append(args, v)
 		}
 		if i%8 == 7 || i == len(vals)-1 {
 			key = append(key, bits)
 			bits = 0
 		}
 	}
-	w.insArgs = args
-	if st, ok := w.inserts[string(key)]; ok {
-		return st, args, nil
+	return string(key)
+}
+
+// insertStmt returns the INSERT OR IGNORE of rows rows into t setting cols
+// (indexes into t.Columns), prepared once per key.
+func (w *Writer) insertStmt(ctx context.Context, t *edm.Table, key string, cols []int, rows int) (*sql.Stmt, error) {
+	if st, ok := w.inserts[key]; ok {
+		return st, nil
 	}
 	q := w.db.Dialect.Quote
-	var cols []string
-	for i, c := range t.Columns {
-		if vals[i] != nil {
-			cols = append(cols, q(c.Column()))
-		}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = q(t.Columns[c].Column())
 	}
-	st, err := w.tx.PrepareContext(ctx, fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES (%s)",
-		q(t.Name), strings.Join(cols, ", "), placeholders(len(cols))))
+	tuple := "(" + placeholders(len(cols)) + ")"
+	st, err := w.tx.PrepareContext(ctx, fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES %s",
+		q(t.Name), strings.Join(names, ", "), strings.TrimSuffix(strings.Repeat(tuple+", ", rows), ", ")))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	w.inserts[string(key)] = st
-	return st, args, nil
+	w.inserts[key] = st
+	return st, nil
 }
 
 // stmtContext is the context a load's statements run under: ctx without its
@@ -191,27 +199,27 @@ func stmtContext(ctx context.Context) (context.Context, error) {
 // position (see functions_sqlite.go).
 const LocalLayout = "2006-01-02T15:04:05.000-07:00"
 
-// Upsert inserts r, or updates the stored row with the same id when a value
-// differs. Required columns (id, tenantId, source, sourceId) must be set.
-func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
+// rowValues checks r and returns its storage values in w.vals (valid until
+// the next call) and its tenant. Tenant-local columns are filled from their
+// UTC twins.
+func (w *Writer) rowValues(ctx context.Context, r *Row) ([]any, string, error) {
 	t := r.Table
 	tenant, _ := r.Get("tenantId").(string)
 	for i, c := range t.Columns {
 		if !c.Nullable {
 			if v := r.Values[i]; v == nil || v == "" {
-				return 0, fmt.Errorf("store: %s row lacks %s", t.Name, c.Name)
+				return nil, "", fmt.Errorf("store: %s row lacks %s", t.Name, c.Name)
 			}
 		}
 	}
 	loc, err := w.zone(ctx, tenant)
 	if err != nil {
-		return 0, err
+		return nil, "", err
 	}
-	s, err := w.prepare(ctx, t)
-	if err != nil {
-		return 0, err
+	if cap(w.vals) < len(t.Columns) {
+		w.vals = make([]any, len(t.Columns))
 	}
-	vals := make([]any, len(t.Columns))
+	vals := w.vals[:len(t.Columns)]
 	for i, c := range t.Columns {
 		vals[i] = storageValue(c, r.Values[i])
 		if c.UTC != nil {
@@ -223,16 +231,52 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 			}
 		}
 	}
-	counts := w.Counts[t.Name]
-	if counts == nil {
-		counts = &Counts{}
-		w.Counts[t.Name] = counts
+	return vals, tenant, nil
+}
+
+// keepOf is the update variant of r (see update).
+func keepOf(r *Row) string {
+	if r.Merge {
+		return "*"
 	}
-	ins, args, err := w.insertFor(ctx, t, vals)
+	return strings.Join(r.Keep, ",")
+}
+
+func (w *Writer) counts(t *edm.Table) *Counts {
+	c := w.Counts[t.Name]
+	if c == nil {
+		c = &Counts{}
+		w.Counts[t.Name] = c
+	}
+	return c
+}
+
+// Upsert inserts r, or updates the stored row with the same id when a value
+// differs, and reports which. Required columns (id, tenantId, source,
+// sourceId) must be set. Rows of the table that Put still holds are written
+// first.
+func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
+	ctx, err := stmtContext(ctx)
 	if err != nil {
 		return 0, err
 	}
-	ctx, err = stmtContext(ctx)
+	t := r.Table
+	if err := w.FlushTable(ctx, t); err != nil {
+		return 0, err
+	}
+	vals, tenant, err := w.rowValues(ctx, r)
+	if err != nil {
+		return 0, err
+	}
+	var cols []int
+	args := make([]any, 0, len(vals))
+	for i, v := range vals {
+		if v != nil {
+			cols = append(cols, i)
+			args = append(args, v)
+		}
+	}
+	ins, err := w.insertStmt(ctx, t, insertKey(t, vals, 1), cols, 1)
 	if err != nil {
 		return 0, err
 	}
@@ -240,11 +284,31 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store: insert into %s: %w", t.Name, err)
 	}
+	counts := w.counts(t)
 	if n, _ := res.RowsAffected(); n == 1 {
 		counts.Inserted++
 		return Inserted, nil
 	}
-	args = s.args[:0]
+	changed, err := w.updateRow(ctx, t, vals, tenant, keepOf(r))
+	if err != nil {
+		return 0, err
+	}
+	if changed {
+		counts.Updated++
+		return Updated, nil
+	}
+	counts.Unchanged++
+	return Unchanged, nil
+}
+
+// updateRow writes vals over the stored row of the same id when a value
+// differs, and reports whether it did.
+func (w *Writer) updateRow(ctx context.Context, t *edm.Table, vals []any, tenant, keep string) (bool, error) {
+	s, err := w.prepare(ctx, t)
+	if err != nil {
+		return false, err
+	}
+	args := s.args[:0]
 	var id any
 	for i, c := range t.Columns {
 		if c.Name == "id" {
@@ -259,24 +323,16 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 			args = append(args, vals[i])
 		}
 	}
-	keep := strings.Join(r.Keep, ",")
-	if r.Merge {
-		keep = "*"
-	}
 	upd, err := w.update(ctx, t, s, keep)
 	if err != nil {
-		return 0, err
+		return false, err
 	}
-	res, err = upd.ExecContext(ctx, args...)
+	res, err := upd.ExecContext(ctx, args...)
 	if err != nil {
-		return 0, fmt.Errorf("store: update %s: %w", t.Name, err)
+		return false, fmt.Errorf("store: update %s: %w", t.Name, err)
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		counts.Updated++
-		return Updated, nil
-	}
-	counts.Unchanged++
-	return Unchanged, nil
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // instant returns the instant a timestamp value holds: a time.Time or a

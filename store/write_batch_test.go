@@ -1,0 +1,213 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ccfeed/ccfeed/internal/feedtest"
+	"github.com/ccfeed/ccfeed/store"
+)
+
+// Put holds rows and writes them in groups; whatever the sequence of rows,
+// lookups and single upserts, the stored rows, what lookups return and the
+// counts must be those of writing every row with Upsert, one at a time. The
+// sequences run over few ids and a few column sets, so rows repeat, change,
+// merge and alternate between groups.
+func TestPutMatchesUpsert(t *testing.T) {
+	for seed := uint64(1); seed <= 12; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			ops := randomOps(seed, 400)
+			// Half the rows exist before: the groups meet stored rows.
+			before := randomOps(seed+1000, 60)
+			seq, seqFound, seqCounts := applyOps(t, before, ops, false)
+			put, putFound, putCounts := applyOps(t, before, ops, true)
+			if !reflect.DeepEqual(put, seq) {
+				t.Fatalf("stored rows differ:\nput    %v\nupsert %v", put, seq)
+			}
+			if !reflect.DeepEqual(putFound, seqFound) {
+				t.Fatalf("lookups differ:\nput    %v\nupsert %v", putFound, seqFound)
+			}
+			if !reflect.DeepEqual(putCounts, seqCounts) {
+				t.Fatalf("counts differ:\nput    %v\nupsert %v", putCounts, seqCounts)
+			}
+		})
+	}
+}
+
+type op struct {
+	kind  string // "row", "upsert" or "find"
+	set   string
+	id    string
+	cols  map[string]any
+	merge bool
+}
+
+func randomOps(seed uint64, n int) []op {
+	rnd := rand.New(rand.NewPCG(seed, 99))
+	names := []string{"Ana", "Bo", "Cy"}
+	bodies := []string{"hello", "refund please", "merci", ""}
+	var out []op
+	for range n {
+		switch k := rnd.IntN(10); {
+		case k == 0:
+			out = append(out, op{kind: "find", set: "Agents", cols: map[string]any{"name": names[rnd.IntN(len(names))]}})
+		case k < 5:
+			o := op{kind: "row", set: "Agents", id: fmt.Sprint("a", rnd.IntN(6)), cols: map[string]any{}, merge: rnd.IntN(2) == 0}
+			if rnd.IntN(3) > 0 {
+				o.cols["name"] = names[rnd.IntN(len(names))]
+			}
+			if rnd.IntN(2) == 0 {
+				o.cols["emailAddress"] = fmt.Sprintf("x%d@example.invalid", rnd.IntN(3))
+			}
+			if rnd.IntN(2) == 0 {
+				o.cols["roles"] = "Agent"
+			}
+			out = append(out, o)
+		default:
+			o := op{kind: "row", set: "Messages", id: fmt.Sprint("m", rnd.IntN(40)), cols: map[string]any{
+				"conversationId": "c1", "messageIndex": rnd.IntN(5),
+				"sentAtUTC": time.Date(2024, 3, 1, 8, rnd.IntN(60), 0, 0, time.UTC),
+			}}
+			if b := bodies[rnd.IntN(len(bodies))]; b != "" {
+				o.cols["body"] = b
+			}
+			if rnd.IntN(3) == 0 {
+				o.cols["agentId"] = "acme:test:a1"
+			}
+			out = append(out, o)
+		}
+		if rnd.IntN(15) == 0 && out[len(out)-1].kind == "row" {
+			out[len(out)-1].kind = "upsert"
+		}
+	}
+	return out
+}
+
+// applyOps writes before with Upsert in one load, then ops in another, with
+// Put (put) or Upsert, and returns the tables, the lookups' answers and the
+// second load's counts.
+func applyOps(t *testing.T, before, ops []op, put bool) (map[string][]string, [][]string, map[string]store.Counts) {
+	t.Helper()
+	db := feedtest.OpenDB(t)
+	ctx := context.Background()
+	mk := func(o op) *store.Row {
+		r := row(o.set, "acme", o.id)
+		for c, v := range o.cols {
+			r.Set(c, v)
+		}
+		r.Merge = o.merge
+		return r
+	}
+	err := db.Load(ctx, func(lt *store.LoadTx) error {
+		for _, o := range before {
+			if o.kind != "find" {
+				if _, err := lt.Upsert(ctx, mk(o)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found [][]string
+	counts := map[string]store.Counts{}
+	err = db.Load(ctx, func(lt *store.LoadTx) error {
+		for _, o := range ops {
+			var err error
+			switch {
+			case o.kind == "find":
+				var ids []string
+				ids, err = lt.FindBy(ctx, db.Model.Set(o.set).Type.Table, "name", "acme", o.cols["name"].(string))
+				found = append(found, ids)
+			case o.kind == "row" && put:
+				err = lt.Put(ctx, mk(o))
+			default:
+				_, err = lt.Upsert(ctx, mk(o))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if err := lt.Flush(ctx); err != nil {
+			return err
+		}
+		for k, c := range lt.Counts {
+			counts[k] = *c
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := rawDB(t, db)
+	tables := map[string][]string{}
+	for _, name := range []string{"Agents", "Messages"} {
+		rows, err := raw.Query(`SELECT * FROM "` + name + `" ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			line := ""
+			for i, c := range cols {
+				if c != "rid" {
+					line += fmt.Sprintf("%s=%v;", c, vals[i])
+				}
+			}
+			tables[name] = append(tables[name], line)
+		}
+		rows.Close()
+	}
+	return tables, found, counts
+}
+
+// Rows held by Put are written when the load ends, and a load that fails
+// keeps none of them.
+func TestPutHeldRowsCommitOrRollBack(t *testing.T) {
+	db := feedtest.OpenDB(t)
+	ctx := context.Background()
+	err := db.Load(ctx, func(lt *store.LoadTx) error {
+		for i := range 5 {
+			if err := lt.Put(ctx, row("Queues", "acme", fmt.Sprint("q", i)).Set("name", "Q")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := rawDB(t, db)
+	var n int
+	if err := raw.QueryRow(`SELECT count(*) FROM Queues`).Scan(&n); err != nil || n != 5 {
+		t.Fatalf("%d queues after the load (%v), want the 5 held ones", n, err)
+	}
+	err = db.Load(ctx, func(lt *store.LoadTx) error {
+		for i := range 100 {
+			if err := lt.Put(ctx, row("Queues", "acme", fmt.Sprint("r", i)).Set("name", "R")); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("the file is broken")
+	})
+	if err == nil {
+		t.Fatal("the failing load reported success")
+	}
+	if err := raw.QueryRow(`SELECT count(*) FROM Queues`).Scan(&n); err != nil || n != 5 {
+		t.Fatalf("%d queues after a failed load (%v), want 5", n, err)
+	}
+}
