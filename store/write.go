@@ -72,6 +72,8 @@ type Writer struct {
 	pending map[*edm.Table]*pendingTable
 	// vals is scratch space for one row's storage values.
 	vals []any
+	// changes reads SQLite's changes() (see execCounted).
+	changes *sql.Stmt
 	// Counts per table name. Rows given to Put are counted when they are
 	// written: read Counts after Flush.
 	Counts map[string]*Counts
@@ -102,6 +104,9 @@ func (w *Writer) Close() {
 	}
 	for _, s := range w.inserts {
 		s.Close()
+	}
+	if w.changes != nil {
+		w.changes.Close()
 	}
 }
 
