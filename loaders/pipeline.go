@@ -49,7 +49,8 @@ type Result struct {
 // LoadFiles loads each file in its own transaction and returns one result
 // per file. A failed file does not stop the others. The full-text index is
 // brought up to date once at the end (store.IndexText), so $search sees the
-// files as soon as LoadFiles returns; LoadFile alone leaves that to the
+// files as soon as LoadFiles returns, and the write-ahead log is copied into
+// the database file (store.CheckpointWAL); LoadFile alone leaves both to the
 // caller or to the serving process.
 func LoadFiles(ctx context.Context, db *store.DB, tenant string, paths []string, opt Options) []Result {
 	out := make([]Result, 0, len(paths))
@@ -62,6 +63,7 @@ func LoadFiles(ctx context.Context, db *store.DB, tenant string, paths []string,
 	// A failure here leaves the rows queued for the next indexing; the
 	// loads themselves are committed and reported as they are.
 	_, _ = db.IndexText(ctx)
+	_, _ = db.CheckpointWAL(ctx)
 	return out
 }
 

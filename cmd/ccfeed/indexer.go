@@ -15,7 +15,9 @@ import (
 // work off the requests.
 const indexEvery = time.Second
 
-// startIndexer runs store.IndexText every indexEvery until ctx ends.
+// startIndexer runs store.IndexText every indexEvery until ctx ends, and
+// then copies the write-ahead log into the database file
+// (store.CheckpointWAL), which commits no longer do.
 func startIndexer(ctx context.Context, db *store.DB, log zerolog.Logger) {
 	go func() {
 		t := time.NewTicker(indexEvery)
@@ -33,6 +35,9 @@ func startIndexer(ctx context.Context, db *store.DB, log zerolog.Logger) {
 				log.Error().Err(err).Msg("full-text index")
 			case n > 0:
 				log.Info().Int("rows", n).Dur("took", time.Since(start)).Msg("full-text index up to date")
+			}
+			if _, err := db.CheckpointWAL(ctx); err != nil && ctx.Err() == nil {
+				log.Error().Err(err).Msg("checkpoint")
 			}
 		}
 	}()
