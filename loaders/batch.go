@@ -119,6 +119,12 @@ func (b *Batch) StagePacked(group, record string, seq int64, payload []byte) (bo
 	return b.lt.StagePacked(b.ctx, b.Tenant, b.Source, record, group, seq, payload, false)
 }
 
+// StageMany keeps packed records, the first copy of each winning (see
+// store.LoadTx.StageMany).
+func (b *Batch) StageMany(recs []store.StagedRecord) (int, error) {
+	return b.lt.StageMany(b.ctx, b.Tenant, b.Source, recs)
+}
+
 // StagedGroups reports which of the groups already have staged records.
 func (b *Batch) StagedGroups(groups []string) (map[string]bool, error) {
 	return b.lt.StagedGroups(b.ctx, b.Tenant, b.Source, groups)

@@ -53,12 +53,14 @@ type LoadTx struct {
 	restage  *sql.Stmt
 	aliasGet *sql.Stmt
 	aliasSet *sql.Stmt
+	// stageMany are StageMany's statements by number of records.
+	stageMany map[int]*sql.Stmt
 }
 
 // Load runs fn in one write transaction.
 func (db *DB) Load(ctx context.Context, fn func(lt *LoadTx) error) error {
 	return db.Write(ctx, func(tx *sql.Tx) error {
-		lt := &LoadTx{Writer: db.NewWriter(tx), db: db}
+		lt := &LoadTx{Writer: db.NewWriter(tx), db: db, stageMany: map[int]*sql.Stmt{}}
 		defer lt.close()
 		var err error
 		if lt.stage, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
@@ -88,6 +90,9 @@ func (lt *LoadTx) close() {
 		if s != nil {
 			s.Close()
 		}
+	}
+	for _, s := range lt.stageMany {
+		s.Close()
 	}
 }
 
@@ -122,6 +127,54 @@ func (lt *LoadTx) StagePacked(ctx context.Context, tenant, source, record, group
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// StagedRecord is a record for StageMany, its payload encoded with Pack or
+// AppendRaw.
+type StagedRecord struct {
+	Record, Group string
+	Seq           int64
+	Payload       []byte
+}
+
+// StageMany keeps records as StagePacked does with replace false (the first
+// copy of a record wins), putBatch records to a statement, and reports how
+// many were new. A load of a large report stages a record per
+// conversation; one statement each cost as much as the insert itself.
+func (lt *LoadTx) StageMany(ctx context.Context, tenant, source string, recs []StagedRecord) (int, error) {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return 0, err
+	}
+	added := 0
+	args := make([]any, 0, 6*putBatch)
+	for done := 0; done < len(recs); {
+		n := putBatch
+		for n > len(recs)-done {
+			n /= 2
+		}
+		st := lt.stageMany[n]
+		if st == nil {
+			tuple := "(?, ?, ?, ?, ?, ?)"
+			st, err = lt.tx.PrepareContext(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES `+
+				strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", "))
+			if err != nil {
+				return added, err
+			}
+			lt.stageMany[n] = st
+		}
+		args = args[:0]
+		for _, r := range recs[done : done+n] {
+			args = append(args, tenant, source, r.Record, r.Group, r.Seq, r.Payload)
+		}
+		k, err := lt.execCounted(ctx, st, args)
+		if err != nil {
+			return added, fmt.Errorf("store: staging records: %w", err)
+		}
+		added += int(k)
+		done += n
+	}
+	return added, nil
 }
 
 // Staged calls fn for every staged record of the given groups, grouped and

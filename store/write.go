@@ -66,8 +66,8 @@ type Writer struct {
 	stmts map[*edm.Table]*tableStmts
 	zones map[string]*time.Location
 	// inserts caches INSERT statements by table, set columns and number of
-	// rows (see insertKey).
-	inserts map[string]*sql.Stmt
+	// rows.
+	inserts map[insertKey]*sql.Stmt
 	// pending holds rows Put has not written yet (see write_batch.go).
 	pending map[*edm.Table]*pendingTable
 	// vals is scratch space for one row's storage values.
@@ -92,7 +92,7 @@ type tableStmts struct {
 // NewWriter starts writing in tx.
 func (db *DB) NewWriter(tx *sql.Tx) *Writer {
 	return &Writer{db: db, tx: tx, stmts: map[*edm.Table]*tableStmts{}, zones: map[string]*time.Location{},
-		inserts: map[string]*sql.Stmt{}, pending: map[*edm.Table]*pendingTable{}, Counts: map[string]*Counts{}}
+		inserts: map[insertKey]*sql.Stmt{}, pending: map[*edm.Table]*pendingTable{}, Counts: map[string]*Counts{}}
 }
 
 // Close releases the prepared statements.
@@ -144,31 +144,42 @@ func (w *Writer) zone(ctx context.Context, tenant string) (*time.Location, error
 	return loc, nil
 }
 
-// insertKey names an INSERT of rows rows into t setting the columns whose
-// values in vals are not NULL. Loaders fill a fraction of a wide table's
-// columns (a two-way conversation sets 18 of 54), and each bound argument
-// costs a cgo call, so a statement per column set (cached; a loader
-// produces few) beats binding NULLs.
-func insertKey(t *edm.Table, vals []any, rows int) string {
-	key := make([]byte, 0, len(t.Name)+3+(len(vals)+7)/8)
-	key = append(key, t.Name...)
-	key = append(key, 0, byte(rows), byte(rows>>8))
-	var bits byte
+// colSet is a set of a table's columns by position. Loaders fill a fraction
+// of a wide table's columns (a two-way conversation sets 18 of 54), and
+// each bound argument costs work, so INSERTs name only the columns a row
+// sets: a statement per column set (cached; a loader produces few) beats
+// binding NULLs.
+type colSet [maxColumns / 64]uint64
+
+// maxColumns bounds a table's width for colSet (the widest has 55).
+const maxColumns = 256
+
+// setOf returns the columns whose values in vals are not NULL.
+func setOf(vals []any) colSet {
+	var s colSet
 	for i, v := range vals {
 		if v != nil {
-			bits |= 1 << (i % 8)
-		}
-		if i%8 == 7 || i == len(vals)-1 {
-			key = append(key, bits)
-			bits = 0
+			s[i/64] |= 1 << (i % 64)
 		}
 	}
-	return string(key)
+	return s
+}
+
+// insertKey names an INSERT of rows rows into a table, setting cols.
+type insertKey struct {
+	table *edm.Table
+	cols  colSet
+	rows  int
 }
 
 // insertStmt returns the INSERT OR IGNORE of rows rows into t setting cols
 // (indexes into t.Columns), prepared once per key.
-func (w *Writer) insertStmt(ctx context.Context, t *edm.Table, key string, cols []int, rows int) (*sql.Stmt, error) {
+func (w *Writer) insertStmt(ctx context.Context, t *edm.Table, cols []int, rows int) (*sql.Stmt, error) {
+	var set colSet
+	for _, c := range cols {
+		set[c/64] |= 1 << (c % 64)
+	}
+	key := insertKey{t, set, rows}
 	if st, ok := w.inserts[key]; ok {
 		return st, nil
 	}
@@ -209,6 +220,9 @@ const LocalLayout = "2006-01-02T15:04:05.000-07:00"
 // UTC twins.
 func (w *Writer) rowValues(ctx context.Context, r *Row) ([]any, string, error) {
 	t := r.Table
+	if len(t.Columns) > maxColumns {
+		return nil, "", fmt.Errorf("store: table %s has more than %d columns", t.Name, maxColumns)
+	}
 	tenant, _ := r.Get("tenantId").(string)
 	for i, c := range t.Columns {
 		if !c.Nullable {
@@ -281,7 +295,7 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 			args = append(args, v)
 		}
 	}
-	ins, err := w.insertStmt(ctx, t, insertKey(t, vals, 1), cols, 1)
+	ins, err := w.insertStmt(ctx, t, cols, 1)
 	if err != nil {
 		return 0, err
 	}

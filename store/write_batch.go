@@ -34,7 +34,7 @@ func (w *Writer) Put(ctx context.Context, r *Row) error {
 	t := r.Table
 	p := w.pending[t]
 	if p == nil {
-		p = &pendingTable{ids: map[string]struct{}{}, groups: map[string]*putGroup{}}
+		p = &pendingTable{ids: map[string]struct{}{}, groups: map[colSet]*putGroup{}}
 		w.pending[t] = p
 	}
 	id, _ := r.Get("id").(string)
@@ -47,10 +47,10 @@ func (w *Writer) Put(ctx context.Context, r *Row) error {
 	if err != nil {
 		return err
 	}
-	key := insertKey(t, vals, 1)
+	key := setOf(vals)
 	g := p.groups[key]
 	if g == nil {
-		g = &putGroup{keys: map[int]string{}}
+		g = &putGroup{}
 		for i, v := range vals {
 			if v != nil {
 				g.cols = append(g.cols, i)
@@ -79,15 +79,14 @@ const putBatch = 32
 type pendingTable struct {
 	// ids are the ids of the rows held for the table.
 	ids map[string]struct{}
-	// groups hold rows by the columns they set (insertKey for one row).
-	groups map[string]*putGroup
-	order  []string
+	// groups hold rows by the columns they set.
+	groups map[colSet]*putGroup
+	order  []colSet
 }
 
 type putGroup struct {
-	cols []int          // indexes into the table's columns
-	keys map[int]string // insertKey by number of rows
-	args []any          // len(cols) values per held row
+	cols []int // indexes into the table's columns
+	args []any // len(cols) values per held row
 	rows []heldRow
 }
 
@@ -132,12 +131,7 @@ func (w *Writer) flushGroup(ctx context.Context, t *edm.Table, p *pendingTable, 
 			n /= 2
 		}
 		rows, args := g.rows[done:done+n], g.args[done*width:(done+n)*width]
-		key, ok := g.keys[n]
-		if !ok {
-			key = groupKey(t, g.cols, n)
-			g.keys[n] = key
-		}
-		st, err := w.insertStmt(ctx, t, key, g.cols, n)
+		st, err := w.insertStmt(ctx, t, g.cols, n)
 		if err != nil {
 			return err
 		}
@@ -210,13 +204,4 @@ func (w *Writer) heldValues(t *edm.Table, cols []int, args []any) []any {
 		vals[c] = args[i]
 	}
 	return vals
-}
-
-// groupKey is insertKey for a group's columns and n rows.
-func groupKey(t *edm.Table, cols []int, n int) string {
-	vals := make([]any, len(t.Columns))
-	for _, c := range cols {
-		vals[c] = true
-	}
-	return insertKey(t, vals, n)
 }

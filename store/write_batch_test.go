@@ -211,3 +211,59 @@ func TestPutHeldRowsCommitOrRollBack(t *testing.T) {
 		t.Fatalf("%d queues after a failed load (%v), want 5", n, err)
 	}
 }
+
+// StageMany keeps the first copy of each record, in statements of several
+// records, and counts only the new ones; Staged reads them all back in
+// order.
+func TestStageMany(t *testing.T) {
+	db := feedtest.OpenDB(t)
+	ctx := context.Background()
+	recs := func(from, to int, payload string) []store.StagedRecord {
+		var out []store.StagedRecord
+		for i := from; i < to; i++ {
+			out = append(out, store.StagedRecord{Record: fmt.Sprintf("r%03d", i), Group: fmt.Sprintf("g%d", i%7),
+				Seq: int64(i), Payload: store.AppendRaw(nil, []byte(payload+fmt.Sprint(i)))})
+		}
+		return out
+	}
+	for _, step := range []struct {
+		recs []store.StagedRecord
+		want int
+	}{
+		{recs(0, 77, "first "), 77},
+		{recs(50, 120, "second "), 43}, // r050..r076 are kept as they were
+		{recs(0, 0, ""), 0},
+	} {
+		err := db.Load(ctx, func(lt *store.LoadTx) error {
+			n, err := lt.StageMany(ctx, "acme", "test", step.recs)
+			if err == nil && n != step.want {
+				err = fmt.Errorf("%d new records, want %d", n, step.want)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	err := db.Load(ctx, func(lt *store.LoadTx) error {
+		return lt.Staged(ctx, "acme", "test", []string{"g3"}, func(g string, p []byte) error {
+			got = append(got, string(p))
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := 3; i < 120; i += 7 {
+		prefix := "first "
+		if i >= 77 {
+			prefix = "second "
+		}
+		want = append(want, prefix+fmt.Sprint(i))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("group g3 holds\n%q\nwant\n%q", got, want)
+	}
+}

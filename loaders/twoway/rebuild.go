@@ -3,6 +3,7 @@ package twoway
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,7 +175,7 @@ func derive(b *loaders.Batch, conv string, evs []event) error {
 	var prev *message
 	for _, i := range idx {
 		m := msgs[i]
-		r := b.Row("Messages", fmt.Sprintf("%s:%d", conv, m.index)).Set("conversationId", convID).
+		r := b.Row("Messages", conv+":"+strconv.FormatInt(m.index, 10)).Set("conversationId", convID).
 			Set("senderType", loaders.NZ(m.sender)).Set("sentAtUTC", time.UnixMilli(m.sent)).Set("messageIndex", m.index).
 			Set("body", loaders.NZ(m.body)).Set("contentType", "text")
 		if m.lang != "" {
@@ -247,7 +248,7 @@ func derive(b *loaders.Batch, conv string, evs []event) error {
 		if wend == 0 && closedAt > 0 {
 			wend = closedAt
 		}
-		w := b.Row("Workitems", fmt.Sprintf("%s:wi:%s:%d", conv, id[strings.LastIndexByte(id, ':')+1:], seen[id])).
+		w := b.Row("Workitems", conv+":wi:"+id[strings.LastIndexByte(id, ':')+1:]+":"+strconv.Itoa(seen[id])).
 			Set("agentId", id).Set("customerId", loaders.NZ(custID)).Set("primaryConversationId", convID).
 			Set("mediaType", "sms").Set("startTimeUTC", time.UnixMilli(m.start))
 		if wend > 0 {

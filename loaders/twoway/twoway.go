@@ -145,7 +145,9 @@ type batch struct {
 	order []int
 	// arena holds the chunks' payloads.
 	arena []byte
-	err   error
+	// staged is write's scratch list of the chunks to stage.
+	staged []store.StagedRecord
+	err    error
 }
 
 func newBatch() *batch { return &batch{slot: make(map[string]int, flushEvery)} }
@@ -301,12 +303,17 @@ func write(b *loaders.Batch, bt *batch) error {
 	if err != nil {
 		return err
 	}
+	bt.staged = bt.staged[:0]
+	for _, i := range bt.order {
+		c := bt.chunks[i]
+		bt.staged = append(bt.staged, store.StagedRecord{Record: c.key, Group: bt.names[i], Seq: c.seq, Payload: c.payload})
+	}
+	if _, err := b.StageMany(bt.staged); err != nil {
+		return err
+	}
 	var again []string
 	for _, i := range bt.order {
-		g, c := bt.names[i], bt.chunks[i]
-		if _, err := b.StagePacked(g, c.key, c.seq, c.payload); err != nil {
-			return err
-		}
+		g := bt.names[i]
 		if known[g] {
 			again = append(again, g)
 			continue
