@@ -9,6 +9,7 @@ import (
 
 	"github.com/ccfeed/ccfeed/edm"
 	"github.com/ccfeed/ccfeed/loaders"
+	"github.com/ccfeed/ccfeed/store"
 )
 
 // rebuild derives the rows of the given conversations from all their staged
@@ -64,7 +65,25 @@ type membership struct {
 	messages   int
 }
 
-func derive(b *loaders.Batch, conv string, evs []event) error {
+// convPlan is what a conversation's events say, before any lookup: the
+// conversation, its messages in index order, its agents' stretches of
+// membership, and the people it mentions. Planning needs no database, so a
+// conversation first seen in a file is planned by the reading goroutine.
+type convPlan struct {
+	conv                            string
+	start, closedAt, last           int64
+	channel, ccid, first, lastName  string
+	product, tag, status, closedWhy string
+	closedTxt, lastAgent            string
+	after                           *bool
+	msgs                            []*message
+	members                         []*membership
+	agents                          []loaders.Agent // by email
+	agentWait, custWait             []float64
+}
+
+// plan reads a conversation's events (deduplicated; sorted here in place).
+func plan(conv string, evs []event) *convPlan {
 	secondOccurrences(evs)
 	sort.SliceStable(evs, func(i, j int) bool {
 		if evs[i].Time != evs[j].Time {
@@ -72,37 +91,30 @@ func derive(b *loaders.Batch, conv string, evs []event) error {
 		}
 		return rank[evs[i].Type] < rank[evs[j].Type]
 	})
-	var (
-		start, closedAt, last           int64 = evs[0].Time, 0, 0
-		channel, ccid, first, lastName  string
-		product, tag, status, closedWhy string
-		closedTxt, lastAgent            string
-		after                           *bool
-		msgs                            = map[int64]*message{}
-		members                         []*membership
-		agents                          = map[string]loaders.Agent{}
-	)
+	p := &convPlan{conv: conv, start: evs[0].Time}
+	msgs := map[int64]*message{}
+	agents := map[string]loaders.Agent{}
 	open := func(email string, t int64) *membership {
-		for i := len(members) - 1; i >= 0; i-- {
-			if members[i].email == email && members[i].end == 0 {
-				return members[i]
+		for i := len(p.members) - 1; i >= 0; i-- {
+			if p.members[i].email == email && p.members[i].end == 0 {
+				return p.members[i]
 			}
 		}
 		m := &membership{email: email, start: t}
-		members = append(members, m)
+		p.members = append(p.members, m)
 		return m
 	}
 	for _, e := range evs {
-		last = max(last, e.Time)
-		setIf(&channel, e.Channel)
-		setIf(&ccid, e.CCID)
-		setIf(&first, e.CustFirst)
-		setIf(&lastName, e.CustLast)
-		setIf(&product, e.Product)
-		setIf(&tag, e.Tag)
-		setIf(&status, e.Status)
-		if after == nil && e.After != nil {
-			after = e.After
+		p.last = max(p.last, e.Time)
+		setIf(&p.channel, e.Channel)
+		setIf(&p.ccid, e.CCID)
+		setIf(&p.first, e.CustFirst)
+		setIf(&p.lastName, e.CustLast)
+		setIf(&p.product, e.Product)
+		setIf(&p.tag, e.Tag)
+		setIf(&p.status, e.Status)
+		if p.after == nil && e.After != nil {
+			p.after = e.After
 		}
 		if e.Email != "" {
 			agents[e.Email] = loaders.Agent{Email: e.Email, FirstName: e.AgFirst, LastName: e.AgLast, Roles: e.Roles, ControlGroup: e.Group}
@@ -128,7 +140,7 @@ func derive(b *loaders.Batch, conv string, evs []event) error {
 			m.body, m.english, m.lang = e.Body, e.English, e.Lang
 			if m.sender == "agent" && e.Email != "" {
 				m.agentEmail = e.Email
-				lastAgent = e.Email
+				p.lastAgent = e.Email
 				open(e.Email, e.Time).messages++
 			}
 		case "message_updated":
@@ -141,40 +153,66 @@ func derive(b *loaders.Batch, conv string, evs []event) error {
 			}
 			m.body, m.english, m.lang, m.edited = e.Body, e.English, e.Lang, e.Time
 		case "channel_closed":
-			closedAt, status = e.Time, "closed"
-			setIf(&closedWhy, e.Closed)
-			setIf(&closedTxt, e.ClosedTxt)
+			p.closedAt, p.status = e.Time, "closed"
+			setIf(&p.closedWhy, e.Closed)
+			setIf(&p.closedTxt, e.ClosedTxt)
 		}
 	}
-	agentIDs := map[string]string{}
-	emails := make([]string, 0, len(agents))
-	for e := range agents {
-		emails = append(emails, e)
+	for _, a := range agents {
+		p.agents = append(p.agents, a)
 	}
-	sort.Strings(emails)
-	for _, e := range emails {
-		id, err := b.Agent(agents[e])
-		if err != nil {
-			return err
-		}
-		agentIDs[e] = id
+	sort.Slice(p.agents, func(i, j int) bool { return p.agents[i].Email < p.agents[j].Email })
+	for _, m := range msgs {
+		p.msgs = append(p.msgs, m)
 	}
-	custID, err := b.Customer(loaders.Customer{SourceID: ccid, FirstName: first, LastName: lastName, ProductGroup: product})
-	if err != nil {
-		return err
-	}
-	convID := b.ID(conv)
-
-	// Messages, in index order.
-	idx := make([]int64, 0, len(msgs))
-	for i := range msgs {
-		idx = append(idx, i)
-	}
-	sort.Slice(idx, func(i, j int) bool { return idx[i] < idx[j] })
-	var agentWait, custWait []float64
+	sort.Slice(p.msgs, func(i, j int) bool { return p.msgs[i].index < p.msgs[j].index })
 	var prev *message
-	for _, i := range idx {
-		m := msgs[i]
+	for _, m := range p.msgs {
+		if prev != nil && m.sent >= prev.sent {
+			gap := float64(m.sent-prev.sent) / 1000
+			switch {
+			case prev.sender == "customer" && m.sender == "agent":
+				p.agentWait = append(p.agentWait, gap)
+			case prev.sender == "agent" && m.sender == "customer":
+				p.custWait = append(p.custWait, gap)
+			}
+		}
+		prev = m
+	}
+	return p
+}
+
+// people are the rows a conversation's agents (by email) and customer are.
+type people struct {
+	agents   map[string]string
+	customer string
+}
+
+// resolve finds or writes the conversation's agents and customer. It runs
+// on the goroutine that owns the load's transaction; people are merged
+// across sources (loaders.Batch.Agent).
+func (p *convPlan) resolve(b *loaders.Batch) (people, error) {
+	ppl := people{agents: make(map[string]string, len(p.agents))}
+	for _, a := range p.agents {
+		id, err := b.Agent(a)
+		if err != nil {
+			return ppl, err
+		}
+		ppl.agents[a.Email] = id
+	}
+	var err error
+	ppl.customer, err = b.Customer(loaders.Customer{SourceID: p.ccid, FirstName: p.first, LastName: p.lastName, ProductGroup: p.product})
+	return ppl, err
+}
+
+// rows builds the conversation's rows: its messages in index order, the
+// conversation (a Chats row: two-way messaging is SMS), and one workitem
+// per stretch of agent membership. It reads b's identity only, so any
+// goroutine may run it.
+func (p *convPlan) rows(b *loaders.Batch, ppl people) []*store.Row {
+	out := make([]*store.Row, 0, len(p.msgs)+1+len(p.members))
+	conv, convID, custID := p.conv, b.ID(p.conv), ppl.customer
+	for _, m := range p.msgs {
 		r := b.Row("Messages", conv+":"+strconv.FormatInt(m.index, 10)).Set("conversationId", convID).
 			Set("senderType", loaders.NZ(m.sender)).Set("sentAtUTC", time.UnixMilli(m.sent)).Set("messageIndex", m.index).
 			Set("body", loaders.NZ(m.body)).Set("contentType", "text")
@@ -184,69 +222,53 @@ func derive(b *loaders.Batch, conv string, evs []event) error {
 		if m.edited > 0 {
 			r.Set("editedAtUTC", time.UnixMilli(m.edited))
 		}
-		if id := agentIDs[m.agentEmail]; id != "" {
+		if id := ppl.agents[m.agentEmail]; id != "" {
 			r.Set("agentId", id)
 		}
-		if err := b.Put(r); err != nil {
-			return err
-		}
-		if prev != nil && m.sent >= prev.sent {
-			gap := float64(m.sent-prev.sent) / 1000
-			switch {
-			case prev.sender == "customer" && m.sender == "agent":
-				agentWait = append(agentWait, gap)
-			case prev.sender == "agent" && m.sender == "customer":
-				custWait = append(custWait, gap)
-			}
-		}
-		prev = m
+		out = append(out, r)
 	}
 
-	// The conversation (a Chats row: two-way messaging is SMS).
 	c := b.Row("Conversations", conv).Set("mediaType", edm.MediaChat).Set("channelType", "SMS").
-		Set("threadId", loaders.NZ(channel)).Set("customerId", loaders.NZ(custID)).
-		Set("customerFirstName", loaders.NZ(first)).Set("customerLastName", loaders.NZ(lastName)).
-		Set("startedAtUTC", time.UnixMilli(start)).Set("status", loaders.NZ(status)).
-		Set("controlTag", loaders.NZ(tag)).Set("isComplete", true)
-	if after != nil {
-		c.Set("afterHours", *after)
+		Set("threadId", loaders.NZ(p.channel)).Set("customerId", loaders.NZ(custID)).
+		Set("customerFirstName", loaders.NZ(p.first)).Set("customerLastName", loaders.NZ(p.lastName)).
+		Set("startedAtUTC", time.UnixMilli(p.start)).Set("status", loaders.NZ(p.status)).
+		Set("controlTag", loaders.NZ(p.tag)).Set("isComplete", true)
+	if p.after != nil {
+		c.Set("afterHours", *p.after)
 	}
-	if id := agentIDs[lastAgent]; id != "" {
+	if id := ppl.agents[p.lastAgent]; id != "" {
 		c.Set("agentId", id)
-	} else if len(members) > 0 {
-		c.Set("agentId", loaders.NZ(agentIDs[members[len(members)-1].email]))
+	} else if len(p.members) > 0 {
+		c.Set("agentId", loaders.NZ(ppl.agents[p.members[len(p.members)-1].email]))
 	}
-	if len(idx) > 0 {
-		c.Set("isOutbound", msgs[idx[0]].sender == "agent")
+	if len(p.msgs) > 0 {
+		c.Set("isOutbound", p.msgs[0].sender == "agent")
 	}
-	end := last
-	if closedAt > 0 && status == "closed" {
-		end = closedAt
-		c.Set("endedAtUTC", time.UnixMilli(closedAt)).Set("conversationEndedReason", endedReason(closedWhy)).
-			Set("sourceEndedReason", loaders.NZ(closedWhy)).Set("endedReasonDetail", loaders.NZ(closedTxt))
+	end := p.last
+	if p.closedAt > 0 && p.status == "closed" {
+		end = p.closedAt
+		c.Set("endedAtUTC", time.UnixMilli(p.closedAt)).Set("conversationEndedReason", endedReason(p.closedWhy)).
+			Set("sourceEndedReason", loaders.NZ(p.closedWhy)).Set("endedReasonDetail", loaders.NZ(p.closedTxt))
 	}
-	c.Set("durationInSeconds", float64(end-start)/1000)
-	if len(agentWait) > 0 {
-		c.Set("averageAgentAnswerSpeedInSeconds", mean(agentWait))
+	c.Set("durationInSeconds", float64(end-p.start)/1000)
+	if len(p.agentWait) > 0 {
+		c.Set("averageAgentAnswerSpeedInSeconds", mean(p.agentWait))
 	}
-	if len(custWait) > 0 {
-		c.Set("averageCustomerAnswerSpeedInSeconds", mean(custWait))
+	if len(p.custWait) > 0 {
+		c.Set("averageCustomerAnswerSpeedInSeconds", mean(p.custWait))
 	}
-	if err := b.Put(c); err != nil {
-		return err
-	}
+	out = append(out, c)
 
-	// One workitem per stretch of agent membership.
 	seen := map[string]int{}
-	for _, m := range members {
-		id := agentIDs[m.email]
+	for _, m := range p.members {
+		id := ppl.agents[m.email]
 		if id == "" {
 			continue
 		}
 		seen[id]++
 		wend := m.end
-		if wend == 0 && closedAt > 0 {
-			wend = closedAt
+		if wend == 0 && p.closedAt > 0 {
+			wend = p.closedAt
 		}
 		w := b.Row("Workitems", conv+":wi:"+id[strings.LastIndexByte(id, ':')+1:]+":"+strconv.Itoa(seen[id])).
 			Set("agentId", id).Set("customerId", loaders.NZ(custID)).Set("primaryConversationId", convID).
@@ -259,11 +281,28 @@ func derive(b *loaders.Batch, conv string, evs []event) error {
 			result = "Joined"
 		}
 		w.Set("result", result).Set("sourceResult", result)
-		if err := b.Put(w); err != nil {
+		out = append(out, w)
+	}
+	return out
+}
+
+// derive plans, resolves and writes one conversation on the writing
+// goroutine (a conversation rebuilt from its staged events).
+func derive(b *loaders.Batch, conv string, evs []event) error {
+	p := plan(conv, evs)
+	ppl, err := p.resolve(b)
+	if err != nil {
+		return err
+	}
+	return putAll(b, p.rows(b, ppl))
+}
+
+func putAll(b *loaders.Batch, rows []*store.Row) error {
+	for _, r := range rows {
+		if err := b.Put(r); err != nil {
 			return err
 		}
 	}
-
 	return nil
 }
 

@@ -86,8 +86,9 @@ type event struct {
 }
 
 // flushEvery bounds memory: conversations are staged and rebuilt in groups
-// of this many, whatever the size of the file.
-const flushEvery = 1000
+// of this many, whatever the size of the file. (A variable so that tests
+// can cut small files into many batches.)
+var flushEvery = 1000
 
 // Load implements loaders.Source. Events are collected per conversation;
 // every flushEvery conversations, each conversation's events from this file
@@ -96,9 +97,20 @@ const flushEvery = 1000
 // events staged by earlier files is rebuilt from all its staged chunks, with
 // repeated events (overlapping reports) counted once.
 //
-// Reading runs in its own goroutine, one batch ahead of writing: parsing,
-// hashing and packing the chunks overlap with SQLite, which only the
-// goroutine that owns the transaction may use.
+// Only the goroutine that owns the transaction may use SQLite, and SQLite is
+// what a load waits for, so everything else runs beside it, in three
+// stages over each batch:
+//
+//   - the reader parses, hashes, encodes the chunks and plans each
+//     conversation (plan: what its events say, before any lookup);
+//   - the writer stages the chunks and looks up or writes the people the
+//     new conversations mention (resolve);
+//   - the builder turns plans and people into rows (convPlan.rows), which
+//     the writer writes while the next batch is being built.
+//
+// The writer writes a batch's rows before it rebuilds the next batch's
+// conversations that earlier batches began, so a rebuild, which reads
+// every staged event, is always the last word.
 func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error {
 	r, err := csvin.Open(f.Name, f.R, nil)
 	if err != nil {
@@ -116,19 +128,68 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 	// then allocates little beyond the strings it reads, whatever its size.
 	free := make(chan *batch, 3)
 	go read(ctx, f.Name, r, b.Loc, b.Progress, batches, free)
-	for bt := range batches {
-		if bt.err != nil {
-			return bt.err
+	jobs, built := make(chan *batch, 1), make(chan *batch, 1)
+	go build(ctx, b, jobs, built)
+	defer close(jobs)
+	var building *batch
+	flush := func() error {
+		if building == nil {
+			return nil
 		}
-		if err := write(b, bt); err != nil {
-			return err
+		var bt *batch
+		select {
+		case bt = <-built:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		building = nil
+		for _, rows := range bt.rows {
+			if err := putAll(b, rows); err != nil {
+				return err
+			}
 		}
 		select {
 		case free <- bt:
 		default:
 		}
+		return nil
+	}
+	for bt := range batches {
+		if bt.err != nil {
+			return bt.err
+		}
+		again, err := stage(b, bt)
+		if err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		building = bt
+		jobs <- bt
+		if err := rebuild(b, again); err != nil {
+			return err
+		}
+	}
+	if err := flush(); err != nil {
+		return err
 	}
 	return ctx.Err()
+}
+
+// build turns the new conversations of each batch into rows.
+func build(ctx context.Context, b *loaders.Batch, jobs <-chan *batch, built chan<- *batch) {
+	for bt := range jobs {
+		bt.rows = bt.rows[:0]
+		for k, p := range bt.fresh {
+			bt.rows = append(bt.rows, p.rows(b, bt.people[k]))
+		}
+		select {
+		case built <- bt:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // batch is what the reader hands the writer: up to flushEvery conversations
@@ -145,8 +206,15 @@ type batch struct {
 	order []int
 	// arena holds the chunks' payloads.
 	arena []byte
-	// staged is write's scratch list of the chunks to stage.
+	// plans are the conversations' plans, by slot.
+	plans []*convPlan
+	// staged is stage's scratch list of the chunks to stage.
 	staged []store.StagedRecord
+	// fresh are the plans of the conversations first seen in this batch,
+	// in order, with their people (from stage) and rows (from build).
+	fresh  []*convPlan
+	people []people
+	rows   [][]*store.Row
 	err    error
 }
 
@@ -158,6 +226,11 @@ func (bt *batch) reset() {
 	bt.rejects = bt.rejects[:0]
 	clear(bt.slot)
 	bt.names, bt.chunks, bt.order, bt.arena = bt.names[:0], bt.chunks[:0], bt.order[:0], bt.arena[:0]
+	clear(bt.plans)
+	clear(bt.fresh)
+	clear(bt.people)
+	clear(bt.rows)
+	bt.plans, bt.fresh, bt.people, bt.rows = bt.plans[:0], bt.fresh[:0], bt.people[:0], bt.rows[:0]
 	for i := range bt.lists {
 		clear(bt.lists[i]) // drop references to the last batch's strings
 		bt.lists[i] = bt.lists[i][:0]
@@ -281,19 +354,25 @@ func (bt *batch) pack(enc *encoder) {
 		start := len(bt.arena)
 		bt.arena = store.AppendRaw(bt.arena, enc.encode(evs))
 		bt.chunks = append(bt.chunks, chunk{key: name + ":" + hex.EncodeToString(sum[:12]), seq: seq, payload: bt.arena[start:len(bt.arena):len(bt.arena)]})
+		// Planned here, off the writer's path; used if the conversation
+		// turns out to be new to the store.
+		bt.plans = append(bt.plans, plan(name, dedupe(evs)))
 	}
 }
 
-// write stages the batch's chunks and rebuilds its conversations.
-func write(b *loaders.Batch, bt *batch) error {
+// stage writes the batch's rejects and chunks, and resolves the people of
+// the conversations first seen in it (bt.fresh, bt.people). It returns the
+// conversations that earlier batches or files began, to be rebuilt from
+// everything staged.
+func stage(b *loaders.Batch, bt *batch) ([]string, error) {
 	b.AddRead(bt.records)
 	for _, r := range bt.rejects {
 		if err := b.Reject(r.line, r.field, r.reason, r.raw); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(bt.names) == 0 {
-		return nil
+		return nil, nil
 	}
 	sorted := make([]string, len(bt.order))
 	for k, i := range bt.order {
@@ -301,7 +380,7 @@ func write(b *loaders.Batch, bt *batch) error {
 	}
 	known, err := b.StagedGroups(sorted)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bt.staged = bt.staged[:0]
 	for _, i := range bt.order {
@@ -309,7 +388,7 @@ func write(b *loaders.Batch, bt *batch) error {
 		bt.staged = append(bt.staged, store.StagedRecord{Record: c.key, Group: bt.names[i], Seq: c.seq, Payload: c.payload})
 	}
 	if _, err := b.StageMany(bt.staged); err != nil {
-		return err
+		return nil, err
 	}
 	var again []string
 	for _, i := range bt.order {
@@ -318,11 +397,14 @@ func write(b *loaders.Batch, bt *batch) error {
 			again = append(again, g)
 			continue
 		}
-		if err := derive(b, g, dedupe(bt.lists[i])); err != nil {
-			return err
+		ppl, err := bt.plans[i].resolve(b)
+		if err != nil {
+			return nil, err
 		}
+		bt.fresh = append(bt.fresh, bt.plans[i])
+		bt.people = append(bt.people, ppl)
 	}
-	return rebuild(b, again)
+	return again, nil
 }
 
 func asFileError(err error) error {
