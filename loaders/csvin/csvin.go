@@ -194,6 +194,16 @@ func (r *Reader) Column(col string) string {
 	return col
 }
 
+// Index returns the position of a column in the file's records, or -1 when
+// the file lacks it: for loaders that read many records, looking columns up
+// by name once rather than per field.
+func (r *Reader) Index(col string) int {
+	if i, ok := r.index[col]; ok {
+		return i
+	}
+	return -1
+}
+
 // Has reports whether the file has a column.
 func (r *Reader) Has(col string) bool { _, ok := r.index[col]; return ok }
 

@@ -116,3 +116,24 @@ func FuzzDecodeChunk(f *testing.F) {
 		}
 	})
 }
+
+// The column constants name the positions of the columns list.
+func TestColumnPositions(t *testing.T) {
+	for c, want := range map[int]string{
+		cAgentEmail: "agent email", cAgentFirst: "agent first name", cAgentLast: "agent last name",
+		cAgentRoles: "agent roles", cAgentGroup: "agent control group", cCCID: "ccid",
+		cCustFirst: "customer first name", cCustLast: "customer last name", cProduct: "product group id",
+		cEventType: "event type", cEventSubtype: "event subtype", cEventTime: "event time", cControlTag: "control tag",
+		cChannel: "twoway channel sid", cBody: "twoway body", cEnglishVersion: "english version",
+		cLanguage: "translation language code", cConversation: "conversation id", cClosedReason: "closed reason",
+		cClosedInfo: "closed additional information", cAfterHours: "after hours flag", cSender: "sender type",
+		cStatus: "conversation status", cMessageIndex: "message index", cEnglish: "english translation",
+	} {
+		if columns[c] != want {
+			t.Errorf("column %d is %q, want %q", c, columns[c], want)
+		}
+	}
+	if len(columns) != cEnglish+1 {
+		t.Errorf("%d columns, %d constants", len(columns), cEnglish+1)
+	}
+}

@@ -45,6 +45,65 @@ var columns = []string{
 	"message index", "english translation",
 }
 
+// The positions of the columns in the columns list.
+const (
+	cAgentEmail = iota
+	cAgentFirst
+	cAgentLast
+	cAgentRoles
+	cAgentGroup
+	cCCID
+	cCustFirst
+	cCustLast
+	cProduct
+	cEventType
+	cEventSubtype
+	cEventTime
+	cControlTag
+	cChannel
+	cBody
+	cEnglishVersion
+	cLanguage
+	cConversation
+	cClosedReason
+	cClosedInfo
+	cAfterHours
+	cSender
+	cStatus
+	cMessageIndex
+	cEnglish
+)
+
+// fields reads a record's fields by the loader's column positions, resolved
+// against the file's header once.
+type fields struct {
+	r   *csvin.Reader
+	pos []int // by column position: the field's index in a record, or -1
+	rec []string
+}
+
+func newFields(r *csvin.Reader) *fields {
+	f := &fields{r: r, pos: make([]int, len(columns))}
+	for i, c := range columns {
+		f.pos[i] = r.Index(c)
+	}
+	return f
+}
+
+// raw returns a field as written; "" when the file lacks the column.
+func (f *fields) raw(c int) string {
+	if i := f.pos[c]; i >= 0 && i < len(f.rec) {
+		return f.rec[i]
+	}
+	return ""
+}
+
+// get returns a field without surrounding spaces.
+func (f *fields) get(c int) string { return strings.TrimSpace(f.raw(c)) }
+
+// name is a column's header as the file writes it, for rejects.
+func (f *fields) name(c int) string { return f.r.Column(columns[c]) }
+
 // Sniff recognises the report by its distinctive columns.
 func (Source) Sniff(name string, head []byte) bool {
 	line, _, _ := bytes.Cut(head, []byte("\n"))
@@ -288,6 +347,7 @@ func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location,
 		}
 	}
 	var total int64
+	fs := newFields(r)
 	var enc encoder
 	var hb []byte
 	bt := next()
@@ -313,7 +373,8 @@ func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location,
 			bt.rejects = append(bt.rejects, reject{line, "", err.Error(), strings.Join(rec, string(r.Delim))})
 			continue
 		}
-		ev, field, why, raw := parse(r, rec, loc)
+		fs.rec = rec
+		ev, field, why, raw := parse(fs, loc)
 		if why != "" {
 			bt.rejects = append(bt.rejects, reject{line, field, why, raw})
 			continue
@@ -416,49 +477,48 @@ func asFileError(err error) error {
 }
 
 // parse reads one CSV record into an event, or says which field is wrong.
-func parse(r *csvin.Reader, rec []string, loc *time.Location) (ev event, field, why, raw string) {
-	get := func(c string) string { return r.Get(rec, c) }
-	ev.Type = eventType(get("event type"), get("event subtype"))
+func parse(f *fields, loc *time.Location) (ev event, field, why, raw string) {
+	ev.Type = eventType(f.get(cEventType), f.get(cEventSubtype))
 	if ev.Type == "" {
-		return ev, r.Column("event subtype"), "missing event type", get("event type")
+		return ev, f.name(cEventSubtype), "missing event type", f.get(cEventType)
 	}
-	ts := get("event time")
+	ts := f.get(cEventTime)
 	t, amb, err := loaders.ParseTimeAmbiguous(ts, loc)
 	if err != nil {
-		return ev, r.Column("event time"), "not an ISO 8601 date-time", ts
+		return ev, f.name(cEventTime), "not an ISO 8601 date-time", ts
 	}
 	ev.Time, ev.Amb = t.UnixMilli(), amb
-	ev.Conv = get("conversation id")
+	ev.Conv = f.get(cConversation)
 	if ev.Conv == "" {
-		return ev, r.Column("conversation id"), "missing conversation id", ""
+		return ev, f.name(cConversation), "missing conversation id", ""
 	}
-	ev.Channel, ev.CCID = get("twoway channel sid"), get("ccid")
-	ev.CustFirst, ev.CustLast, ev.Product = get("customer first name"), get("customer last name"), get("product group id")
-	ev.Email, ev.AgFirst, ev.AgLast = strings.ToLower(get("agent email")), get("agent first name"), get("agent last name")
-	ev.Roles, ev.Group, ev.Tag = get("agent roles"), get("agent control group"), get("control tag")
-	ev.Body, ev.Lang = r.Raw(rec, "twoway body"), strings.ToUpper(get("translation language code"))
-	ev.English = r.Raw(rec, "english translation")
+	ev.Channel, ev.CCID = f.get(cChannel), f.get(cCCID)
+	ev.CustFirst, ev.CustLast, ev.Product = f.get(cCustFirst), f.get(cCustLast), f.get(cProduct)
+	ev.Email, ev.AgFirst, ev.AgLast = strings.ToLower(f.get(cAgentEmail)), f.get(cAgentFirst), f.get(cAgentLast)
+	ev.Roles, ev.Group, ev.Tag = f.get(cAgentRoles), f.get(cAgentGroup), f.get(cControlTag)
+	ev.Body, ev.Lang = f.raw(cBody), strings.ToUpper(f.get(cLanguage))
+	ev.English = f.raw(cEnglish)
 	if ev.English == "" {
-		ev.English = r.Raw(rec, "english version")
+		ev.English = f.raw(cEnglishVersion)
 	}
-	ev.Closed, ev.ClosedTxt = get("closed reason"), r.Raw(rec, "closed additional information")
-	ev.Sender, ev.Status = strings.ToLower(get("sender type")), strings.ToLower(get("conversation status"))
-	if s := get("after hours flag"); s != "" {
+	ev.Closed, ev.ClosedTxt = f.get(cClosedReason), f.raw(cClosedInfo)
+	ev.Sender, ev.Status = strings.ToLower(f.get(cSender)), strings.ToLower(f.get(cStatus))
+	if s := f.get(cAfterHours); s != "" {
 		v, ok := parseBool(s)
 		if !ok {
-			return ev, r.Column("after hours flag"), "not a boolean (true/false)", s
+			return ev, f.name(cAfterHours), "not a boolean (true/false)", s
 		}
 		ev.After = &v
 	}
-	if s := get("message index"); s != "" {
+	if s := f.get(cMessageIndex); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return ev, r.Column("message index"), "not an integer", s
+			return ev, f.name(cMessageIndex), "not an integer", s
 		}
 		ev.Index = &n
 	}
 	if isMessage(ev.Type) && ev.Index == nil {
-		return ev, r.Column("message index"), "a message event needs a message_index", ""
+		return ev, f.name(cMessageIndex), "a message event needs a message_index", ""
 	}
 	return ev, "", "", ""
 }
