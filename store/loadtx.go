@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/ccfeed/ccfeed/edm"
 )
 
@@ -54,34 +56,72 @@ type LoadTx struct {
 	aliasGet *sql.Stmt
 	aliasSet *sql.Stmt
 	// stageMany are StageMany's statements by number of records.
-	stageMany map[int]*sql.Stmt
+	stageMany map[int]*counted
 }
 
 // Load runs fn in one write transaction.
+//
+// The transaction holds the write connection for itself (a sql.Conn), so
+// that the load's bulk statements can run on the driver connection under it
+// (see counted). Its context therefore cannot be cancelled: database/sql
+// would roll back from another goroutine while such a statement runs.
+// Cancellation is honoured between statements instead (stmtContext), and a
+// load whose context ended is rolled back rather than committed.
 func (db *DB) Load(ctx context.Context, fn func(lt *LoadTx) error) error {
-	return db.Write(ctx, func(tx *sql.Tx) error {
-		lt := &LoadTx{Writer: db.NewWriter(tx), db: db, stageMany: map[int]*sql.Stmt{}}
-		defer lt.close()
-		var err error
-		if lt.stage, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
-			return err
-		}
-		if lt.restage, err = tx.PrepareContext(ctx, `UPDATE ccfeed_staging SET grp = ?, seq = ?, payload = ?
-			WHERE tenant = ? AND source = ? AND record = ? AND payload IS NOT ?`); err != nil {
-			return err
-		}
-		if lt.aliasGet, err = tx.PrepareContext(ctx, `SELECT id FROM ccfeed_aliases WHERE tenant = ? AND kind = ? AND source = ? AND sourceId = ?`); err != nil {
-			return err
-		}
-		if lt.aliasSet, err = tx.PrepareContext(ctx, `INSERT INTO ccfeed_aliases (tenant, kind, source, sourceId, id) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, kind, source, sourceId) DO UPDATE SET id = excluded.id`); err != nil {
-			return err
-		}
-		if err := fn(lt); err != nil {
-			return err
-		}
-		return lt.Flush(ctx)
-	})
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	raw, err := rawConn(conn)
+	if err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := db.loadIn(ctx, tx, raw, fn); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.forgetTenants()
+	return nil
+}
+
+// loadIn runs fn in tx; its statements are closed when it returns, before
+// the transaction ends.
+func (db *DB) loadIn(ctx context.Context, tx *sql.Tx, raw *sqlite3.SQLiteConn, fn func(lt *LoadTx) error) error {
+	lt := &LoadTx{Writer: db.NewWriter(tx), db: db, stageMany: map[int]*counted{}}
+	lt.raw = raw
+	defer lt.close()
+	var err error
+	if lt.stage, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
+		return err
+	}
+	if lt.restage, err = tx.PrepareContext(ctx, `UPDATE ccfeed_staging SET grp = ?, seq = ?, payload = ?
+		WHERE tenant = ? AND source = ? AND record = ? AND payload IS NOT ?`); err != nil {
+		return err
+	}
+	if lt.aliasGet, err = tx.PrepareContext(ctx, `SELECT id FROM ccfeed_aliases WHERE tenant = ? AND kind = ? AND source = ? AND sourceId = ?`); err != nil {
+		return err
+	}
+	if lt.aliasSet, err = tx.PrepareContext(ctx, `INSERT INTO ccfeed_aliases (tenant, kind, source, sourceId, id) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, kind, source, sourceId) DO UPDATE SET id = excluded.id`); err != nil {
+		return err
+	}
+	if err := fn(lt); err != nil {
+		return err
+	}
+	return lt.Flush(ctx)
 }
 
 func (lt *LoadTx) close() {
@@ -156,7 +196,7 @@ func (lt *LoadTx) StageMany(ctx context.Context, tenant, source string, recs []S
 		st := lt.stageMany[n]
 		if st == nil {
 			tuple := "(?, ?, ?, ?, ?, ?)"
-			st, err = lt.tx.PrepareContext(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES `+
+			st, err = lt.prepareCounted(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES `+
 				strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", "))
 			if err != nil {
 				return added, err
@@ -167,7 +207,7 @@ func (lt *LoadTx) StageMany(ctx context.Context, tenant, source string, recs []S
 		for _, r := range recs[done : done+n] {
 			args = append(args, tenant, source, r.Record, r.Group, r.Seq, r.Payload)
 		}
-		k, err := lt.execCounted(ctx, st, args)
+		k, err := lt.runCounted(ctx, st, args)
 		if err != nil {
 			return added, fmt.Errorf("store: staging records: %w", err)
 		}

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/ccfeed/ccfeed/edm"
 )
@@ -72,8 +75,16 @@ type Writer struct {
 	pending map[*edm.Table]*pendingTable
 	// vals is scratch space for one row's storage values.
 	vals []any
-	// changes reads SQLite's changes() (see execCounted).
+	// groups are Put's multi-row INSERTs.
+	groups map[insertKey]*counted
+	// changes reads SQLite's changes() (see counted).
 	changes *sql.Stmt
+	// raw is the load's own connection (see counted), with its
+	// changes() statement and scratch space.
+	raw        *sqlite3.SQLiteConn
+	rawChanges driver.Stmt
+	named      []driver.NamedValue
+	dest       [1]driver.Value
 	// Counts per table name. Rows given to Put are counted when they are
 	// written: read Counts after Flush.
 	Counts map[string]*Counts
@@ -92,7 +103,7 @@ type tableStmts struct {
 // NewWriter starts writing in tx.
 func (db *DB) NewWriter(tx *sql.Tx) *Writer {
 	return &Writer{db: db, tx: tx, stmts: map[*edm.Table]*tableStmts{}, zones: map[string]*time.Location{},
-		inserts: map[insertKey]*sql.Stmt{}, pending: map[*edm.Table]*pendingTable{}, Counts: map[string]*Counts{}}
+		inserts: map[insertKey]*sql.Stmt{}, groups: map[insertKey]*counted{}, pending: map[*edm.Table]*pendingTable{}, Counts: map[string]*Counts{}}
 }
 
 // Close releases the prepared statements.
@@ -105,8 +116,14 @@ func (w *Writer) Close() {
 	for _, s := range w.inserts {
 		s.Close()
 	}
+	for _, s := range w.groups {
+		s.Close()
+	}
 	if w.changes != nil {
 		w.changes.Close()
+	}
+	if w.rawChanges != nil {
+		w.rawChanges.Close()
 	}
 }
 
@@ -172,30 +189,53 @@ type insertKey struct {
 	rows  int
 }
 
-// insertStmt returns the INSERT OR IGNORE of rows rows into t setting cols
-// (indexes into t.Columns), prepared once per key.
-func (w *Writer) insertStmt(ctx context.Context, t *edm.Table, cols []int, rows int) (*sql.Stmt, error) {
-	var set colSet
-	for _, c := range cols {
-		set[c/64] |= 1 << (c % 64)
-	}
-	key := insertKey{t, set, rows}
+// insertStmt returns the single-row INSERT OR IGNORE into t setting cols
+// (indexes into t.Columns), prepared once per column set.
+func (w *Writer) insertStmt(ctx context.Context, t *edm.Table, cols []int) (*sql.Stmt, error) {
+	key := insertKey{t, setOfCols(cols), 1}
 	if st, ok := w.inserts[key]; ok {
 		return st, nil
 	}
+	st, err := w.tx.PrepareContext(ctx, w.insertSQL(t, cols, 1))
+	if err != nil {
+		return nil, err
+	}
+	w.inserts[key] = st
+	return st, nil
+}
+
+// groupStmt returns the INSERT OR IGNORE of rows rows into t setting cols,
+// prepared once per column set and number of rows.
+func (w *Writer) groupStmt(ctx context.Context, t *edm.Table, cols []int, rows int) (*counted, error) {
+	key := insertKey{t, setOfCols(cols), rows}
+	if st, ok := w.groups[key]; ok {
+		return st, nil
+	}
+	st, err := w.prepareCounted(ctx, w.insertSQL(t, cols, rows))
+	if err != nil {
+		return nil, err
+	}
+	w.groups[key] = st
+	return st, nil
+}
+
+func (w *Writer) insertSQL(t *edm.Table, cols []int, rows int) string {
 	q := w.db.Dialect.Quote
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = q(t.Columns[c].Column())
 	}
 	tuple := "(" + placeholders(len(cols)) + ")"
-	st, err := w.tx.PrepareContext(ctx, fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES %s",
-		q(t.Name), strings.Join(names, ", "), strings.TrimSuffix(strings.Repeat(tuple+", ", rows), ", ")))
-	if err != nil {
-		return nil, err
+	return fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES %s",
+		q(t.Name), strings.Join(names, ", "), strings.TrimSuffix(strings.Repeat(tuple+", ", rows), ", "))
+}
+
+func setOfCols(cols []int) colSet {
+	var set colSet
+	for _, c := range cols {
+		set[c/64] |= 1 << (c % 64)
 	}
-	w.inserts[key] = st
-	return st, nil
+	return set
 }
 
 // stmtContext is the context a load's statements run under: ctx without its
@@ -295,7 +335,7 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 			args = append(args, v)
 		}
 	}
-	ins, err := w.insertStmt(ctx, t, cols, 1)
+	ins, err := w.insertStmt(ctx, t, cols)
 	if err != nil {
 		return 0, err
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/ccfeed/ccfeed/edm"
@@ -131,11 +130,11 @@ func (w *Writer) flushGroup(ctx context.Context, t *edm.Table, p *pendingTable, 
 			n /= 2
 		}
 		rows, args := g.rows[done:done+n], g.args[done*width:(done+n)*width]
-		st, err := w.insertStmt(ctx, t, g.cols, n)
+		st, err := w.groupStmt(ctx, t, g.cols, n)
 		if err != nil {
 			return err
 		}
-		inserted, err := w.execCounted(ctx, st, args)
+		inserted, err := w.runCounted(ctx, st, args)
 		if err != nil {
 			return fmt.Errorf("store: insert into %s: %w", t.Name, err)
 		}
@@ -162,34 +161,6 @@ func (w *Writer) flushGroup(ctx context.Context, t *edm.Table, p *pendingTable, 
 	clear(g.args)
 	g.args, g.rows = g.args[:0], g.rows[:0]
 	return nil
-}
-
-// execCounted runs a data-changing statement and returns how many rows it
-// changed. It runs the statement as a query: go-sqlite3 binds a query's
-// arguments and takes its first step in one cgo call, where Exec makes one
-// call per argument (a tenth of a load's time with 500 arguments to a
-// statement). The count is then SQLite's changes().
-func (w *Writer) execCounted(ctx context.Context, st *sql.Stmt, args []any) (int64, error) {
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return 0, err
-	}
-	for rows.Next() {
-	}
-	if err := rows.Close(); err != nil {
-		return 0, err
-	}
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	if w.changes == nil {
-		if w.changes, err = w.tx.PrepareContext(ctx, "SELECT changes()"); err != nil {
-			return 0, err
-		}
-	}
-	var n int64
-	err = w.changes.QueryRowContext(ctx).Scan(&n)
-	return n, err
 }
 
 // heldValues spreads a held row's values over all of t's columns (in
