@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -170,7 +171,7 @@ func (b *Batch) Agent(a Agent) (string, error) {
 	default:
 		return "", nil
 	}
-	sig := strings.Join([]string{a.Name, a.FirstName, a.LastName, a.Email, a.Roles, a.ControlGroup, a.CustomID}, "\x00")
+	sig := signature(a.Name, a.FirstName, a.LastName, a.Email, a.Roles, a.ControlGroup, a.CustomID)
 	if p, ok := b.people["agent\x00"+key]; ok {
 		// A later mention in the same file may know more (a name where the
 		// first gave only an id): merge it into the row this source owns.
@@ -250,8 +251,25 @@ func (b *Batch) Agent(a Agent) (string, error) {
 			return "", err
 		}
 	}
-	b.people["agent\x00"+key] = person{id: id, own: own, sig: sig}
+	b.remember("agent\x00"+key, person{id: id, own: own, sig: sig})
 	return id, nil
+}
+
+// peopleCached bounds the people a Batch remembers (about 10 MB). A report
+// names tens of thousands of customers, and remembering them saves a lookup
+// and a write per mention; remembering every one would grow a load with its
+// file. Forgetting costs only that: the next mention resolves the person
+// again, to the same row.
+var peopleCached = 1 << 16
+
+// remember caches a resolved person, forgetting them all when the cache is
+// full (simpler than an LRU, and a report's mentions of one person are
+// close together).
+func (b *Batch) remember(key string, p person) {
+	if len(b.people) >= peopleCached {
+		clear(b.people)
+	}
+	b.people[key] = p
 }
 
 // person is a resolved agent or customer: its row, whether this source owns
@@ -259,7 +277,23 @@ func (b *Batch) Agent(a Agent) (string, error) {
 type person struct {
 	id  string
 	own bool
-	sig string
+	sig uint64
+}
+
+// sigSeed seeds signature; signatures live in memory only.
+var sigSeed = maphash.MakeSeed()
+
+// signature identifies what a mention says of a person: a later mention with
+// another signature is written again. (A hash, not the text: the cache holds
+// tens of thousands of people.)
+func signature(fields ...string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(sigSeed)
+	for _, f := range fields {
+		h.WriteString(f)
+		h.WriteByte(0)
+	}
+	return h.Sum64()
 }
 
 // putAgent writes what a knows into the agent row id, keeping stored values
@@ -298,7 +332,7 @@ func (b *Batch) Customer(c Customer) (string, error) {
 	default:
 		return "", nil
 	}
-	sig := strings.Join([]string{c.Email, c.Phone, c.FirstName, c.LastName, c.ProductGroup}, "\x00")
+	sig := signature(c.Email, c.Phone, c.FirstName, c.LastName, c.ProductGroup)
 	if p, ok := b.people["customer\x00"+key]; ok {
 		if p.own && p.sig != sig {
 			if err := b.putCustomer(p.id, c); err != nil {
@@ -340,7 +374,7 @@ func (b *Batch) Customer(c Customer) (string, error) {
 			return "", err
 		}
 	}
-	b.people["customer\x00"+key] = person{id: id, own: own, sig: sig}
+	b.remember("customer\x00"+key, person{id: id, own: own, sig: sig})
 	return id, nil
 }
 

@@ -147,7 +147,7 @@ type event struct {
 // flushEvery bounds memory: conversations are staged and rebuilt in groups
 // of this many, whatever the size of the file. (A variable so that tests
 // can cut small files into many batches.)
-var flushEvery = 1000
+var flushEvery = 500
 
 // Load implements loaders.Source. Events are collected per conversation;
 // every flushEvery conversations, each conversation's events from this file
