@@ -267,3 +267,35 @@ func TestStageMany(t *testing.T) {
 		t.Fatalf("group g3 holds\n%q\nwant\n%q", got, want)
 	}
 }
+
+// A Writer made outside DB.Load runs Put's statements through database/sql
+// rather than the load's driver connection; it counts the same.
+func TestPutOutsideLoad(t *testing.T) {
+	db := feedtest.OpenDB(t)
+	ctx := context.Background()
+	put := func(names ...string) map[string]*store.Counts {
+		return write(t, db, func(w *store.Writer) error {
+			for i, n := range names {
+				if err := w.Put(ctx, row("Queues", "acme", fmt.Sprint("q", i)).Set("name", n)); err != nil {
+					return err
+				}
+			}
+			return w.Flush(ctx)
+		})
+	}
+	names := make([]string, 45)
+	for i := range names {
+		names[i] = fmt.Sprint("Queue ", i)
+	}
+	if c := put(names...)["Queues"]; c == nil || *c != (store.Counts{Inserted: 45}) {
+		t.Fatalf("first write: %+v", c)
+	}
+	names[3], names[40] = "Renamed", "Renamed too"
+	if c := put(append(names, "New")...)["Queues"]; c == nil || *c != (store.Counts{Inserted: 1, Updated: 2, Unchanged: 43}) {
+		t.Fatalf("second write: %+v", c)
+	}
+	var got string
+	if err := rawDB(t, db).QueryRow(`SELECT name FROM Queues WHERE id = 'acme:test:q40'`).Scan(&got); err != nil || got != "Renamed too" {
+		t.Fatalf("q40 is %q (%v)", got, err)
+	}
+}
