@@ -197,6 +197,9 @@ func (b *Batch) Agent(a Agent) (string, error) {
 		}
 		if len(ids) > 0 {
 			id, found = ids[0], true
+			// A row this source wrote before (in an earlier file, or before
+			// the cache forgot the person) is still this source's to update.
+			own = strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
 		}
 	}
 	if !found && a.Email == "" && a.Name != "" {
@@ -206,6 +209,7 @@ func (b *Batch) Agent(a Agent) (string, error) {
 		}
 		if len(ids) == 1 {
 			id, found = ids[0], true
+			own = strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
 		}
 	}
 	if !found && a.Email != "" && a.Name != "" {
@@ -259,7 +263,7 @@ func (b *Batch) Agent(a Agent) (string, error) {
 // names tens of thousands of customers, and remembering them saves a lookup
 // and a write per mention; remembering every one would grow a load with its
 // file. Forgetting costs only that: the next mention resolves the person
-// again, to the same row.
+// again, to the same row, which this source may still update.
 var peopleCached = 1 << 16
 
 // remember caches a resolved person, forgetting them all when the cache is
@@ -359,6 +363,7 @@ func (b *Batch) Customer(c Customer) (string, error) {
 		}
 		if len(ids) == 1 {
 			id, found = ids[0], true
+			own = strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
 		}
 	}
 	if !found {

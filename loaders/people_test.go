@@ -129,3 +129,69 @@ func TestAbsorbedAgentStaysMerged(t *testing.T) {
 		t.Errorf("agents: %v", rows)
 	}
 }
+
+// A source updates the people rows it wrote when it learns more of them:
+// later in the same file, in a later file, and after the people cache has
+// forgotten them.
+func TestPeopleUpdatedBySource(t *testing.T) {
+	roles := func(t *testing.T, db *store.DB, id string) string {
+		t.Helper()
+		var r any
+		if err := openRO(t, db).QueryRow(`SELECT roles FROM Agents WHERE id = ?`, id).Scan(&r); err != nil {
+			t.Fatal(err)
+		}
+		s, _ := r.(string)
+		return s
+	}
+	first := loaders.Agent{Email: "Zoe@Clinic.example", FirstName: "Zoë"}
+	later := loaders.Agent{Email: "zoe@clinic.example", FirstName: "Zoë", Roles: "Supervisor"}
+	customer := func(i int) loaders.Customer {
+		return loaders.Customer{SourceID: "P-" + string(rune('a'+i)), FirstName: "Pat"}
+	}
+	t.Run("later file", func(t *testing.T) {
+		db := feedtest.OpenDB(t)
+		var id string
+		people(t, db, "twoway", func(b *loaders.Batch) { id = agent(t, b, first) })
+		people(t, db, "twoway", func(b *loaders.Batch) { agent(t, b, later) })
+		if got := roles(t, db, id); got != "Supervisor" {
+			t.Fatalf("roles %q after a later file said Supervisor", got)
+		}
+	})
+	t.Run("cache forgot", func(t *testing.T) {
+		defer loaders.SetPeopleCached(2)()
+		db := feedtest.OpenDB(t)
+		var id string
+		people(t, db, "twoway", func(b *loaders.Batch) {
+			id = agent(t, b, first)
+			for i := range 3 {
+				if _, err := b.Customer(customer(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			agent(t, b, later)
+		})
+		if got := roles(t, db, id); got != "Supervisor" {
+			t.Fatalf("roles %q after the cache forgot the agent", got)
+		}
+	})
+	t.Run("customer in a later file", func(t *testing.T) {
+		db := feedtest.OpenDB(t)
+		var id string
+		people(t, db, "liveperson", func(b *loaders.Batch) {
+			var err error
+			id, err = b.Customer(loaders.Customer{Email: "pat@example.invalid", FirstName: "Pat"})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+		people(t, db, "liveperson", func(b *loaders.Batch) {
+			if _, err := b.Customer(loaders.Customer{Phone: "+15550100", Email: "pat@example.invalid", LastName: "Smith"}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		var last any
+		if err := openRO(t, db).QueryRow(`SELECT lastName FROM Customers WHERE id = ?`, id).Scan(&last); err != nil || last != "Smith" {
+			t.Fatalf("lastName %v (%v) after a later file named the customer", last, err)
+		}
+	})
+}
