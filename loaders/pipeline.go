@@ -48,11 +48,12 @@ type Result struct {
 }
 
 // LoadFiles loads each file in its own transaction and returns one result
-// per file. A failed file does not stop the others. The full-text index is
-// brought up to date once at the end (store.IndexText), so $search sees the
-// files as soon as LoadFiles returns, and the write-ahead log is copied into
-// the database file (store.CheckpointWAL); LoadFile alone leaves both to the
-// caller or to the serving process.
+// per file. A failed file does not stop the others. After each file the
+// write-ahead log is copied into the database file (store.CheckpointWAL), so
+// the log never holds more than one file; the full-text index is brought up
+// to date once at the end (store.IndexText), so $search sees the files as
+// soon as LoadFiles returns. LoadFile alone leaves both to the caller or to
+// the serving process.
 func LoadFiles(ctx context.Context, db *store.DB, tenant string, paths []string, opt Options) []Result {
 	out := make([]Result, 0, len(paths))
 	for _, p := range paths {
@@ -60,9 +61,10 @@ func LoadFiles(ctx context.Context, db *store.DB, tenant string, paths []string,
 			break
 		}
 		out = append(out, LoadFile(ctx, db, tenant, p, opt))
+		_, _ = db.CheckpointWAL(ctx)
 	}
-	// A failure here leaves the rows queued for the next indexing; the
-	// loads themselves are committed and reported as they are.
+	// A failure here leaves the new rows for the next indexing; the loads
+	// themselves are committed and reported as they are.
 	_, _ = db.IndexText(ctx)
 	_, _ = db.CheckpointWAL(ctx)
 	return out

@@ -39,15 +39,17 @@ func registerDriver() {
 			// export, but every mapped page counts in the server's
 			// resident memory, which then grows with the data read
 			// (63 MB -> 293 MB over 1M rows) instead of staying flat.
-			// No checkpoint on commit (wal_autocheckpoint = 0): SQLite
-			// would copy the whole log into the database file inside the
-			// committing call, a second and a half after a load of a
-			// million rows (450 MB of log) before the load could return.
-			// CheckpointWAL does it instead, off the load's path: the
-			// serving process after each indexing round, the command-line
-			// load after its files, and SQLite itself when the last
-			// connection closes.
-			_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; PRAGMA wal_autocheckpoint = 0", nil)
+			// No checkpoint on an ordinary commit: SQLite's default (at
+			// 1,000 pages of log) copies the whole log into the database
+			// file inside the committing call, a second and a half after a
+			// load of a million rows (450 MB of log) before the load could
+			// return. CheckpointWAL does it instead, off the load's path:
+			// the serving process after each indexing round, ccfeed load
+			// after each file, ccfeed sync at its end, and SQLite itself
+			// when the last connection closes. The automatic checkpoint
+			// stays as a backstop at 262,144 pages (1 GiB), so a log left
+			// to grow by some other writer is still bounded.
+			_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; PRAGMA wal_autocheckpoint = 262144", nil)
 			return err
 		}})
 	})

@@ -63,10 +63,13 @@ type LoadTx struct {
 //
 // The transaction holds the write connection for itself (a sql.Conn), so
 // that the load's bulk statements can run on the driver connection under it
-// (see counted). Its context therefore cannot be cancelled: database/sql
-// would roll back from another goroutine while such a statement runs.
-// Cancellation is honoured between statements instead (stmtContext), and a
-// load whose context ended is rolled back rather than committed.
+// (see counted). That is safe because nothing else uses the connection
+// while they run: fn runs on this goroutine, and nothing database/sql does
+// for the load runs on another. So neither the transaction's context nor any
+// statement's can be cancelled (database/sql and go-sqlite3 would act on
+// the connection from another goroutine): every LoadTx method runs its
+// statements under stmtContext, which checks the load's context first, and
+// a load whose context ended is rolled back rather than committed.
 func (db *DB) Load(ctx context.Context, fn func(lt *LoadTx) error) error {
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()

@@ -19,6 +19,10 @@ func (lt *LoadTx) MergeInto(ctx context.Context, set *edm.EntitySet, tenant, fro
 	if from == into {
 		return nil
 	}
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
 	// The merge rewrites references in every table: held rows go first.
 	if err := lt.Flush(ctx); err != nil {
 		return err
@@ -51,7 +55,7 @@ func (lt *LoadTx) MergeInto(ctx context.Context, set *edm.EntitySet, tenant, fro
 		}
 		sets = append(sets, fmt.Sprintf("%s = COALESCE(%s.%s, o.%s)", q(c.Column()), q(tbl.Name), q(c.Column()), q(c.Column())))
 	}
-	_, err := lt.tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s FROM %s AS o WHERE %s.%s = ? AND %s.%s = ? AND o.%s = ? AND o.%s = ?",
+	_, err = lt.tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s FROM %s AS o WHERE %s.%s = ? AND %s.%s = ? AND o.%s = ? AND o.%s = ?",
 		q(tbl.Name), strings.Join(sets, ", "), q(tbl.Name), q(tbl.Name), q("tenantId"), q(tbl.Name), q("id"), q("tenantId"), q("id")),
 		tenant, into, tenant, from)
 	if err != nil {
@@ -90,11 +94,15 @@ func (lt *LoadTx) FindOthers(ctx context.Context, table *edm.Table, column, tena
 // mention learned about a row another source owns, without overwriting
 // anything that source said.
 func (lt *LoadTx) FillNull(ctx context.Context, table *edm.Table, tenant, id, column string, value any) error {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
 	if err := lt.FlushTable(ctx, table); err != nil {
 		return err
 	}
 	q := lt.db.Dialect.Quote
-	_, err := lt.tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s = ? AND %s IS NULL",
+	_, err = lt.tx.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s = ? AND %s IS NULL",
 		q(table.Name), q(column), q("tenantId"), q("id"), q(column)), value, tenant, id)
 	return err
 }

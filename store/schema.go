@@ -234,7 +234,7 @@ func (db *DB) reconcileFTS(ctx context.Context, tx *sql.Tx, t *edm.Table) error 
 		// Every row is above a mark of 0: the next IndexText indexes them all.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_fts_mark (tbl, rid) VALUES (?, 0)
 			ON CONFLICT (tbl) DO UPDATE SET rid = 0`, t.Name); err != nil {
-			return fmt.Errorf("store: queueing %s for the full-text index: %w", t.Name, err)
+			return fmt.Errorf("store: resetting the full-text mark of %s: %w", t.Name, err)
 		}
 	}
 	// A database from before the mark queued every insert: its rows are all

@@ -21,9 +21,9 @@ import (
 // serve". $search therefore sees a row within about a second of its load.
 //
 // What IndexText has to do is known without any work in the load itself:
-// rows are numbered by a declared row id that only grows (SQLite gives a new
-// row the largest id plus one), so ccfeed_fts_mark keeps, per table, the id
-// up to which rows are indexed, and every row above it is new. Only changes
+// SQLite gives a new row the largest declared row id plus one, so
+// ccfeed_fts_mark keeps, per table, the id up to which rows are indexed, and
+// every row above it is new. Only changes
 // to rows already indexed are queued, by triggers, in ccfeed_fts_pending: an
 // update of the text, and a delete. A delete of the table's last rows also
 // lowers the mark to the largest remaining id, so a row that later reuses an

@@ -9,10 +9,10 @@ import (
 
 // Put writes rows the way Upsert does, but a group at a time: rows of one
 // table with the same columns set are held and inserted putBatch to a
-// statement. A load writes hundreds of thousands of rows, and one
-// multi-row INSERT costs SQLite and database/sql about as much as a
-// single-row one, so the per-statement work (binding, reset, cursors on the
-// table and each of its indexes) is paid once per group.
+// statement. A load writes hundreds of thousands of rows, and a multi-row
+// INSERT costs little more to run than a single-row one, so the
+// per-statement work (binding, reset, cursors on the table and each of its
+// indexes, the Go side of the call) is paid once per group.
 //
 // Held rows are written before anything could see them missing: before
 // Upsert, a lookup or an update of their table (FlushTable), before a merge

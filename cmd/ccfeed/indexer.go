@@ -15,9 +15,9 @@ import (
 // work off the requests.
 const indexEvery = time.Second
 
-// startIndexer runs store.IndexText every indexEvery until ctx ends, and
-// then copies the write-ahead log into the database file
-// (store.CheckpointWAL), which commits no longer do.
+// startIndexer runs store.IndexText every indexEvery until ctx ends, each
+// time followed by store.CheckpointWAL (commits leave the write-ahead log
+// to it, see store.registerDriver).
 func startIndexer(ctx context.Context, db *store.DB, log zerolog.Logger) {
 	go func() {
 		t := time.NewTicker(indexEvery)

@@ -42,8 +42,14 @@ func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	r := &pull.Runner{DB: db}
 	reports := r.RunAll(ctx, sources)
 	fmt.Fprint(stdout, pull.Summary(reports))
-	// So that $search sees what was pulled without waiting for a server.
+	// So that $search sees what was pulled without waiting for a server,
+	// and the write-ahead log does not keep it (a server holding the
+	// database open would stop SQLite from checkpointing when this process
+	// closes it).
 	if _, err := db.IndexText(ctx); err != nil {
+		return err
+	}
+	if _, err := db.CheckpointWAL(ctx); err != nil {
 		return err
 	}
 	failed := 0

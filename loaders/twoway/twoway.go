@@ -190,18 +190,26 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 	jobs, built := make(chan *batch, 1), make(chan *batch, 1)
 	go build(ctx, b, jobs, built)
 	defer close(jobs)
+	// building is the batch the builder has; next, when not nil, goes to
+	// the builder as soon as it is free, before the writer writes the rows
+	// the builder hands back.
 	var building *batch
-	flush := func() error {
-		if building == nil {
+	writeBuilt := func(next *batch) error {
+		var bt *batch
+		if building != nil {
+			select {
+			case bt = <-built:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		building = next
+		if next != nil {
+			jobs <- next
+		}
+		if bt == nil {
 			return nil
 		}
-		var bt *batch
-		select {
-		case bt = <-built:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		building = nil
 		for _, rows := range bt.rows {
 			if err := putAll(b, rows); err != nil {
 				return err
@@ -221,16 +229,14 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 		if err != nil {
 			return err
 		}
-		if err := flush(); err != nil {
+		if err := writeBuilt(bt); err != nil {
 			return err
 		}
-		building = bt
-		jobs <- bt
 		if err := rebuild(b, again); err != nil {
 			return err
 		}
 	}
-	if err := flush(); err != nil {
+	if err := writeBuilt(nil); err != nil {
 		return err
 	}
 	return ctx.Err()
