@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccfeed/ccfeed/internal/dbdump"
 	"github.com/ccfeed/ccfeed/internal/feedtest"
 	"github.com/ccfeed/ccfeed/store"
 )
@@ -148,29 +149,11 @@ func applyOps(t *testing.T, before, ops []op, put bool) (map[string][]string, []
 	raw := rawDB(t, db)
 	tables := map[string][]string{}
 	for _, name := range []string{"Agents", "Messages"} {
-		rows, err := raw.Query(`SELECT * FROM "` + name + `" ORDER BY id`)
+		rows, err := dbdump.Rows(raw, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			line := ""
-			for i, c := range cols {
-				if c != "rid" {
-					line += fmt.Sprintf("%s=%v;", c, vals[i])
-				}
-			}
-			tables[name] = append(tables[name], line)
-		}
-		rows.Close()
+		tables[name] = rows
 	}
 	return tables, found, counts
 }

@@ -153,19 +153,13 @@ func (d *decoder) fail(what string) {
 	}
 }
 
-func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.p[d.i:])
-	if n <= 0 {
-		d.fail("number")
-		d.i = len(d.p)
-		return 0
-	}
-	d.i += n
-	return v
-}
+func (d *decoder) uvarint() uint64 { return number(d, binary.Uvarint) }
 
-func (d *decoder) varint() int64 {
-	v, n := binary.Varint(d.p[d.i:])
+func (d *decoder) varint() int64 { return number(d, binary.Varint) }
+
+// number reads one varint with read, or records where the chunk is bad.
+func number[T uint64 | int64](d *decoder, read func([]byte) (T, int)) T {
+	v, n := read(d.p[d.i:])
 	if n <= 0 {
 		d.fail("number")
 		d.i = len(d.p)

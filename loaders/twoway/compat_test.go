@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/ccfeed/ccfeed/edm"
+	"github.com/ccfeed/ccfeed/internal/dbdump"
 	"github.com/ccfeed/ccfeed/loaders"
 	"github.com/ccfeed/ccfeed/store"
 )
@@ -107,29 +107,13 @@ func dump(t *testing.T, db *store.DB) map[string][]string {
 		if tbl.Name == "Loads" || tbl.Name == "LoadRejects" {
 			continue
 		}
-		rows, err := raw.Query(fmt.Sprintf("SELECT * FROM %q ORDER BY id", tbl.Name))
+		rows, err := dbdump.Rows(raw, tbl.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			line := ""
-			for i, c := range cols {
-				if c != "rid" {
-					line += fmt.Sprintf("%s=%v;", c, vals[i])
-				}
-			}
-			out[tbl.Name] = append(out[tbl.Name], line)
+		if len(rows) > 0 {
+			out[tbl.Name] = rows
 		}
-		rows.Close()
 	}
 	return out
 }
