@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -149,6 +152,9 @@ type Options struct {
 // up to date with the model, and returns the store.
 func Open(path string, m *edm.Model, opt Options) (*DB, error) {
 	registerDriver()
+	if err := createFile(path); err != nil {
+		return nil, fmt.Errorf("store: create %s: %w", path, err)
+	}
 	q := url.Values{}
 	// WAL lets readers keep reading while a load writes, and lets one
 	// writer proceed while readers hold snapshots.
@@ -213,6 +219,32 @@ func Open(path string, m *edm.Model, opt Options) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	db.read = r
 	return db, nil
+}
+
+// pageSize is the page size of a new database. SQLite's default is 4 KiB;
+// with 16 KiB pages a load of a million two-way rows took a tenth less time
+// (fewer levels and page splits in the b-trees every row goes into), and
+// reads scan fewer pages.
+const pageSize = 16384
+
+// createFile creates the database file at path with pageSize pages, in WAL
+// mode, unless it exists with content. The page size can only be chosen
+// before the first write (a database that exists keeps its own; changing
+// it would mean rewriting the whole file), and the WAL flag is that first
+// write.
+func createFile(path string) error {
+	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+		return nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	c, err := sql.Open(driverName, "file:"+escapePath(path))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Exec(fmt.Sprintf("PRAGMA page_size = %d; PRAGMA journal_mode = WAL", pageSize))
+	return err
 }
 
 func escapePath(p string) string {

@@ -284,3 +284,44 @@ func TestRefuseNewerDatabase(t *testing.T) {
 		t.Errorf("refusing changed user_version to %d", v)
 	}
 }
+
+// A new database gets 16 KiB pages in WAL mode; an existing one keeps the
+// page size it was made with, and opens and loads as before.
+func TestPageSize(t *testing.T) {
+	dir := t.TempDir()
+	pragma := func(path, name string) string {
+		t.Helper()
+		raw := openRaw(t, path)
+		defer raw.Close()
+		var v string
+		if err := raw.QueryRow("PRAGMA " + name).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	fresh := filepath.Join(dir, "new.db")
+	openAt(t, fresh).Close()
+	if got := pragma(fresh, "page_size"); got != "16384" {
+		t.Errorf("new database: page size %s, want 16384", got)
+	}
+	if got := pragma(fresh, "journal_mode"); got != "wal" {
+		t.Errorf("new database: journal mode %s, want wal", got)
+	}
+
+	old := filepath.Join(dir, "old.db")
+	raw := openRaw(t, old)
+	exec(t, raw, "PRAGMA page_size = 4096", "CREATE TABLE premade (x)")
+	raw.Close()
+	db := openAt(t, old)
+	upsertAll(t, db, row("Queues", "acme", "q1").Set("name", "Support"))
+	db.Close()
+	if got := pragma(old, "page_size"); got != "4096" {
+		t.Errorf("existing database: page size %s, want its own 4096", got)
+	}
+	raw = openRaw(t, old)
+	defer raw.Close()
+	var name string
+	if err := raw.QueryRow(`SELECT name FROM Queues`).Scan(&name); err != nil || name != "Support" {
+		t.Fatalf("existing database after the upgrade: %q %v", name, err)
+	}
+}
