@@ -115,11 +115,6 @@ func (b *Batch) Stage(group, record string, seq int64, payload []byte, replace b
 	return b.lt.Stage(b.ctx, b.Tenant, b.Source, record, group, seq, payload, replace)
 }
 
-// StagePacked is Stage for a payload encoded with store.Pack.
-func (b *Batch) StagePacked(group, record string, seq int64, payload []byte) (bool, error) {
-	return b.lt.StagePacked(b.ctx, b.Tenant, b.Source, record, group, seq, payload, false)
-}
-
 // StageMany keeps packed records, the first copy of each winning (see
 // store.LoadTx.StageMany).
 func (b *Batch) StageMany(recs []store.StagedRecord) (int, error) {

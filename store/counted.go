@@ -11,9 +11,8 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-// counted is a prepared data-changing statement that a load runs many
-// times, each time for the number of rows it changed: Put's multi-row
-// INSERTs and StageMany's.
+// counted is a prepared data-changing statement run for the number of rows
+// it changed: the INSERTs of Upsert, Put and StageMany.
 //
 // It runs as a query, not an Exec: go-sqlite3 binds a query's arguments and
 // takes its first step in one cgo call, where Exec makes a call per argument
@@ -83,7 +82,7 @@ func (w *Writer) runCounted(ctx context.Context, st *counted, args []any) (int64
 	// The load's context is not handed down: it was checked before this
 	// statement (stmtContext), and a cancellable one would make go-sqlite3
 	// watch it with a goroutine.
-	if _, err := queryRaw(st.raw, nv, nil); err != nil {
+	if err := queryRaw(st.raw, nv, nil); err != nil {
 		return 0, err
 	}
 	if w.rawChanges == nil {
@@ -93,7 +92,7 @@ func (w *Writer) runCounted(ctx context.Context, st *counted, args []any) (int64
 		}
 	}
 	dest := w.dest[:]
-	if _, err := queryRaw(w.rawChanges, nil, dest); err != nil {
+	if err := queryRaw(w.rawChanges, nil, dest); err != nil {
 		return 0, err
 	}
 	n, ok := dest[0].(int64)
@@ -105,23 +104,20 @@ func (w *Writer) runCounted(ctx context.Context, st *counted, args []any) (int64
 
 // queryRaw runs a driver statement, reads its first row into dest (when
 // dest is not nil) and resets it.
-func queryRaw(st driver.Stmt, args []driver.NamedValue, dest []driver.Value) (bool, error) {
+func queryRaw(st driver.Stmt, args []driver.NamedValue, dest []driver.Value) error {
 	rows, err := st.(driver.StmtQueryContext).QueryContext(context.Background(), args)
 	if err != nil {
-		return false, err
+		return err
 	}
-	got := false
 	if dest != nil {
-		err = rows.Next(dest)
-		got = err == nil
-		if errors.Is(err, io.EOF) {
+		if err = rows.Next(dest); errors.Is(err, io.EOF) {
 			err = nil
 		}
 	}
 	if cerr := rows.Close(); err == nil {
 		err = cerr
 	}
-	return got, err
+	return err
 }
 
 // driverValue is what database/sql would hand the driver for v (the store

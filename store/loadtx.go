@@ -144,12 +144,11 @@ func (lt *LoadTx) close() {
 // same key replaces the stored one (records keyed by a natural id whose
 // later copies are newer). It reports whether anything changed.
 func (lt *LoadTx) Stage(ctx context.Context, tenant, source, record, group string, seq int64, payload []byte, replace bool) (bool, error) {
-	return lt.StagePacked(ctx, tenant, source, record, group, seq, Pack(payload), replace)
+	return lt.stagePacked(ctx, tenant, source, record, group, seq, Pack(payload), replace)
 }
 
-// StagePacked is Stage for a payload already encoded with Pack (a loader
-// may pack in another goroutine, off the transaction's path).
-func (lt *LoadTx) StagePacked(ctx context.Context, tenant, source, record, group string, seq int64, payload []byte, replace bool) (bool, error) {
+// stagePacked is Stage for a payload already encoded with Pack.
+func (lt *LoadTx) stagePacked(ctx context.Context, tenant, source, record, group string, seq int64, payload []byte, replace bool) (bool, error) {
 	ctx, err := stmtContext(ctx)
 	if err != nil {
 		return false, err
@@ -180,7 +179,7 @@ type StagedRecord struct {
 	Payload       []byte
 }
 
-// StageMany keeps records as StagePacked does with replace false (the first
+// StageMany keeps records as Stage does with replace false (the first
 // copy of a record wins), putBatch records to a statement, and reports how
 // many were new. A load of a large report stages a record per
 // conversation; one statement each cost as much as the insert itself.

@@ -68,15 +68,13 @@ type Writer struct {
 	tx    *sql.Tx
 	stmts map[*edm.Table]*tableStmts
 	zones map[string]*time.Location
-	// inserts caches INSERT statements by table, set columns and number of
-	// rows.
-	inserts map[insertKey]*sql.Stmt
 	// pending holds rows Put has not written yet (see write_batch.go).
 	pending map[*edm.Table]*pendingTable
 	// vals is scratch space for one row's storage values.
 	vals []any
-	// groups are Put's multi-row INSERTs.
-	groups map[insertKey]*counted
+	// inserts are the INSERTs of Upsert (one row) and of Put (groups of
+	// rows), by table, set columns and number of rows.
+	inserts map[insertKey]*counted
 	// changes reads SQLite's changes() (see counted).
 	changes *sql.Stmt
 	// raw is the load's own connection (see counted), with its
@@ -103,7 +101,7 @@ type tableStmts struct {
 // NewWriter starts writing in tx.
 func (db *DB) NewWriter(tx *sql.Tx) *Writer {
 	return &Writer{db: db, tx: tx, stmts: map[*edm.Table]*tableStmts{}, zones: map[string]*time.Location{},
-		inserts: map[insertKey]*sql.Stmt{}, groups: map[insertKey]*counted{}, pending: map[*edm.Table]*pendingTable{}, Counts: map[string]*Counts{}}
+		inserts: map[insertKey]*counted{}, pending: map[*edm.Table]*pendingTable{}, Counts: map[string]*Counts{}}
 }
 
 // Close releases the prepared statements.
@@ -114,9 +112,6 @@ func (w *Writer) Close() {
 		}
 	}
 	for _, s := range w.inserts {
-		s.Close()
-	}
-	for _, s := range w.groups {
 		s.Close()
 	}
 	if w.changes != nil {
@@ -189,33 +184,18 @@ type insertKey struct {
 	rows  int
 }
 
-// insertStmt returns the single-row INSERT OR IGNORE into t setting cols
-// (indexes into t.Columns), prepared once per column set.
-func (w *Writer) insertStmt(ctx context.Context, t *edm.Table, cols []int) (*sql.Stmt, error) {
-	key := insertKey{t, setOfCols(cols), 1}
-	if st, ok := w.inserts[key]; ok {
-		return st, nil
-	}
-	st, err := w.tx.PrepareContext(ctx, w.insertSQL(t, cols, 1))
-	if err != nil {
-		return nil, err
-	}
-	w.inserts[key] = st
-	return st, nil
-}
-
-// groupStmt returns the INSERT OR IGNORE of rows rows into t setting cols,
-// prepared once per column set and number of rows.
-func (w *Writer) groupStmt(ctx context.Context, t *edm.Table, cols []int, rows int) (*counted, error) {
+// insertStmt returns the INSERT OR IGNORE of rows rows into t setting cols
+// (indexes into t.Columns), prepared once per column set and number of rows.
+func (w *Writer) insertStmt(ctx context.Context, t *edm.Table, cols []int, rows int) (*counted, error) {
 	key := insertKey{t, setOfCols(cols), rows}
-	if st, ok := w.groups[key]; ok {
+	if st, ok := w.inserts[key]; ok {
 		return st, nil
 	}
 	st, err := w.prepareCounted(ctx, w.insertSQL(t, cols, rows))
 	if err != nil {
 		return nil, err
 	}
-	w.groups[key] = st
+	w.inserts[key] = st
 	return st, nil
 }
 
@@ -335,16 +315,16 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 			args = append(args, v)
 		}
 	}
-	ins, err := w.insertStmt(ctx, t, cols)
+	ins, err := w.insertStmt(ctx, t, cols, 1)
 	if err != nil {
 		return 0, err
 	}
-	res, err := ins.ExecContext(ctx, args...)
+	n, err := w.runCounted(ctx, ins, args)
 	if err != nil {
 		return 0, fmt.Errorf("store: insert into %s: %w", t.Name, err)
 	}
 	counts := w.counts(t)
-	if n, _ := res.RowsAffected(); n == 1 {
+	if n == 1 {
 		counts.Inserted++
 		return Inserted, nil
 	}

@@ -130,7 +130,7 @@ func (w *Writer) flushGroup(ctx context.Context, t *edm.Table, p *pendingTable, 
 			n /= 2
 		}
 		rows, args := g.rows[done:done+n], g.args[done*width:(done+n)*width]
-		st, err := w.groupStmt(ctx, t, g.cols, n)
+		st, err := w.insertStmt(ctx, t, g.cols, n)
 		if err != nil {
 			return err
 		}
