@@ -76,7 +76,7 @@ func counts(t *testing.T, path string) map[string]int {
 // must keep being served meanwhile, and loading the file again completes it.
 func TestKillDuringLoad(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary and loads 200,000 rows")
+		t.Skip("builds the binary and loads 300,000 rows")
 	}
 	bin := binary(t)
 	dir := t.TempDir()
@@ -92,53 +92,67 @@ func TestKillDuringLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := twoway.Synthetic(f, 200_000, 3, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), nil); err != nil {
+	if err := twoway.Synthetic(f, 300_000, 3, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), nil); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
 
 	tok := mintFor(t, bin, dbPath)
-	// A server over the same file answers while the load runs.
+	// A server over the same file answers while the load runs; it is up
+	// before the load starts so that nothing waits between stopping the load
+	// and asking the server.
 	srv := exec.Command(bin, "serve", "--db", dbPath, "--addr", "127.0.0.1:0", "--demo=false", "--log-format", "json")
-	var srvOut bytes.Buffer
-	srv.Stdout, srv.Stderr = &srvOut, &srvOut
+	srvOut := &syncBuffer{}
+	srv.Stdout, srv.Stderr = srvOut, srvOut
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Process.Kill()
+	addr := serverAddr(t, srvOut)
+	messages := "http://" + addr + "/odata/Messages/$count"
+	if got := get(t, messages, tok); got != fmt.Sprint(before["Messages"]) {
+		t.Fatalf("before the load, /Messages/$count = %s, want %d", got, before["Messages"])
+	}
 
-	load := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", "--progress", "100ms", big)
+	load := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", "--progress", "50ms", big)
 	loadOut := &syncBuffer{}
 	load.Stdout, load.Stderr = loadOut, loadOut
 	if err := load.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Kill once the load reports having read a good part of the file (its
-	// transaction is open and holds those rows).
+	exited := make(chan struct{})
+	go func() { _ = load.Wait(); close(exited) }()
+	// Freeze the load (SIGSTOP) as soon as it reports a first part of the
+	// file read: its transaction is open and holds those rows, and it cannot
+	// run on to its commit however fast this machine is. The file is big
+	// enough that a 50 ms progress tick cannot cover the rest of it.
 	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if recordsRead(loadOut.String()) >= 50_000 {
-			break
+	for recordsRead(loadOut.String()) < 10_000 {
+		select {
+		case <-exited:
+			t.Fatalf("the load finished before it could be stopped; output:\n%s", loadOut.String())
+		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the load did not get going; output:\n%s", loadOut.String())
 		}
-		if load.ProcessState != nil {
-			t.Fatalf("the load finished before it could be killed: %s", loadOut.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
-	addr := serverAddr(t, &srvOut)
+	if err := load.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(loadOut.String(), "loaded ") {
+		t.Fatalf("the load committed before it could be stopped; output:\n%s", loadOut.String())
+	}
 	for i := 0; i < 3; i++ {
-		got := get(t, "http://"+addr+"/odata/Messages/$count", tok)
-		if got != fmt.Sprint(before["Messages"]) {
+		if got := get(t, messages, tok); got != fmt.Sprint(before["Messages"]) {
 			t.Errorf("during the load, /Messages/$count = %s, want %d (a load is invisible until it commits)", got, before["Messages"])
 		}
 	}
 	if err := load.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = load.Wait()
+	<-exited
 	srv.Process.Kill()
 	_ = srv.Wait()
 
@@ -198,7 +212,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func serverAddr(t *testing.T, out *bytes.Buffer) string {
+func serverAddr(t *testing.T, out interface{ String() string }) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
