@@ -120,6 +120,9 @@ func TestKillDuringLoad(t *testing.T) {
 	if err := load.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// A stopped process ignores everything but SIGKILL: make sure no
+	// failure below leaves it behind, frozen.
+	defer load.Process.Kill()
 	exited := make(chan struct{})
 	go func() { _ = load.Wait(); close(exited) }()
 	// Freeze the load (SIGSTOP) as soon as it reports a first part of the
@@ -139,7 +142,7 @@ func TestKillDuringLoad(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if err := load.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
+		t.Fatalf("stopping the load: %v (did it finish first?); output:\n%s", err, loadOut.String())
 	}
 	if strings.Contains(loadOut.String(), "loaded ") {
 		t.Fatalf("the load committed before it could be stopped; output:\n%s", loadOut.String())
