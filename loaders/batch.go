@@ -53,6 +53,10 @@ func (b *Batch) Context() context.Context { return b.ctx }
 // ID is the key of a row of this tenant and source.
 func (b *Batch) ID(native string) string { return b.Tenant + ":" + b.Source + ":" + native }
 
+// owns reports whether id is a row of this tenant and source (see ID): the
+// rows this source may write.
+func (b *Batch) owns(id string) bool { return strings.HasPrefix(id, b.ID("")) }
+
 // Row starts a row of set with its identity columns.
 func (b *Batch) Row(set, native string) *store.Row {
 	s := b.model.Set(set)
@@ -184,7 +188,6 @@ func (b *Batch) Agent(a Agent) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	own := found && strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
 	if !found && a.Email != "" {
 		ids, err := b.lt.FindBy(b.ctx, table, "emailAddress", b.Tenant, a.Email)
 		if err != nil {
@@ -192,9 +195,6 @@ func (b *Batch) Agent(a Agent) (string, error) {
 		}
 		if len(ids) > 0 {
 			id, found = ids[0], true
-			// A row this source wrote before (in an earlier file, or before
-			// the cache forgot the person) is still this source's to update.
-			own = strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
 		}
 	}
 	if !found && a.Email == "" && a.Name != "" {
@@ -204,7 +204,6 @@ func (b *Batch) Agent(a Agent) (string, error) {
 		}
 		if len(ids) == 1 {
 			id, found = ids[0], true
-			own = strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
 		}
 	}
 	if !found && a.Email != "" && a.Name != "" {
@@ -218,7 +217,6 @@ func (b *Batch) Agent(a Agent) (string, error) {
 		}
 		if len(ids) == 1 {
 			id, found = ids[0], true
-			own = strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
 			// The row now has an address: another person of the same
 			// name with another address will not match it.
 			if err := b.lt.FillNull(b.ctx, table, b.Tenant, id, "emailAddress", a.Email); err != nil {
@@ -226,6 +224,9 @@ func (b *Batch) Agent(a Agent) (string, error) {
 			}
 		}
 	}
+	// A row found that this source wrote (in an earlier file, or before the
+	// cache forgot the person) is still this source's to update.
+	own := found && b.owns(id)
 	if !found {
 		id, own = b.ID("agent:"+shortHash(key)), true
 		// This source's row may have been absorbed by another source's
@@ -298,7 +299,7 @@ func signature(fields ...string) uint64 {
 // putAgent writes what a knows into the agent row id, keeping stored values
 // a leaves empty.
 func (b *Batch) putAgent(id string, a Agent) error {
-	native := strings.TrimPrefix(id, b.Tenant+":"+b.Source+":")
+	native := strings.TrimPrefix(id, b.ID(""))
 	r := b.Row("Agents", native).Set("name", nz(a.Name)).Set("firstName", nz(a.FirstName)).
 		Set("lastName", nz(a.LastName)).Set("emailAddress", nz(a.Email)).Set("roles", nz(a.Roles)).
 		Set("controlGroup", nz(a.ControlGroup)).Set("customId", nz(a.CustomID))
@@ -347,7 +348,6 @@ func (b *Batch) Customer(c Customer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	own := found && strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
 	for _, m := range []struct{ col, v string }{{"emailAddress", c.Email}, {"phoneNumber", c.Phone}} {
 		if found || m.v == "" {
 			continue
@@ -358,9 +358,9 @@ func (b *Batch) Customer(c Customer) (string, error) {
 		}
 		if len(ids) == 1 {
 			id, found = ids[0], true
-			own = strings.HasPrefix(id, b.Tenant+":"+b.Source+":")
 		}
 	}
+	own := found && b.owns(id) // as for agents
 	if !found {
 		id, own = b.ID("customer:"+shortHash(key)), true
 	}
@@ -381,7 +381,7 @@ func (b *Batch) Customer(c Customer) (string, error) {
 // putCustomer writes what c knows into the customer row id, keeping stored
 // values c leaves empty.
 func (b *Batch) putCustomer(id string, c Customer) error {
-	native := strings.TrimPrefix(id, b.Tenant+":"+b.Source+":")
+	native := strings.TrimPrefix(id, b.ID(""))
 	r := b.Row("Customers", native).Set("firstName", nz(c.FirstName)).Set("lastName", nz(c.LastName)).
 		Set("emailAddress", nz(c.Email)).Set("phoneNumber", nz(c.Phone)).Set("productGroup", nz(c.ProductGroup))
 	r.Merge = true
@@ -437,7 +437,7 @@ func (b *Batch) AdoptAgent(id, email, name string) error {
 	table := set.Type.Table
 	email = strings.ToLower(strings.TrimSpace(email))
 	name = strings.TrimSpace(name)
-	mine := b.Tenant + ":" + b.Source + ":"
+	mine := b.ID("")
 	for range 16 { // a person has few rows; bound the loop all the same
 		var others []string
 		var err error

@@ -180,7 +180,7 @@ type StagedRecord struct {
 }
 
 // StageMany keeps records as Stage does with replace false (the first
-// copy of a record wins), putBatch records to a statement, and reports how
+// copy of a record wins), putRows records to a statement, and reports how
 // many were new. A load of a large report stages a record per
 // conversation; one statement each cost as much as the insert itself.
 func (lt *LoadTx) StageMany(ctx context.Context, tenant, source string, recs []StagedRecord) (int, error) {
@@ -191,15 +191,10 @@ func (lt *LoadTx) StageMany(ctx context.Context, tenant, source string, recs []S
 	added := 0
 	args := make([]any, 0, 6*putBatch)
 	for done := 0; done < len(recs); {
-		n := putBatch
-		for n > len(recs)-done {
-			n /= 2
-		}
+		n := putRows(len(recs) - done)
 		st := lt.stageMany[n]
 		if st == nil {
-			tuple := "(?, ?, ?, ?, ?, ?)"
-			st, err = lt.prepareCounted(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES `+
-				strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", "))
+			st, err = lt.prepareCounted(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES `+valueRows(6, n))
 			if err != nil {
 				return added, err
 			}

@@ -35,6 +35,10 @@ func (db *DB) indexText(ctx context.Context, write func(context.Context, func(*s
 	}
 }
 
+// markOf is a table's mark (its name the argument): rows above it wait for
+// the index, and the rows at or below it are indexed or queued.
+const markOf = "(SELECT coalesce(max(rid), 0) FROM ccfeed_fts_mark WHERE tbl = ?)"
+
 // PendingText reports how many rows wait for the full-text index: queued
 // changes and rows above the marks.
 func (db *DB) PendingText(ctx context.Context) (int, error) {
@@ -45,7 +49,7 @@ func (db *DB) PendingText(ctx context.Context) (int, error) {
 	for _, t := range db.searchTables() {
 		var above int
 		err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM "+db.Dialect.Quote(t.Name)+
-			" WHERE rowid > (SELECT coalesce(max(rid), 0) FROM ccfeed_fts_mark WHERE tbl = ?)", t.Name).Scan(&above)
+			" WHERE rowid > "+markOf, t.Name).Scan(&above)
 		if err != nil {
 			return 0, err
 		}
@@ -62,7 +66,7 @@ func (db *DB) textBehind(ctx context.Context) bool {
 	}
 	for _, t := range db.searchTables() {
 		if db.read.QueryRowContext(ctx, "SELECT 1 FROM "+db.Dialect.Quote(t.Name)+
-			" WHERE rowid > (SELECT coalesce(max(rid), 0) FROM ccfeed_fts_mark WHERE tbl = ?) LIMIT 1", t.Name).Scan(&one) == nil {
+			" WHERE rowid > "+markOf+" LIMIT 1", t.Name).Scan(&one) == nil {
 			return true
 		}
 	}
@@ -150,7 +154,7 @@ func (db *DB) reindexRows(ctx context.Context, tx *sql.Tx, t *edm.Table, rids []
 	list := db.searchList(t)
 	args := append(append([]any{}, rids...), t.Name)
 	_, err := tx.ExecContext(ctx, "INSERT INTO "+fts+" (rowid, "+list+") SELECT rowid, "+list+" FROM "+q(t.Name)+
-		" WHERE rowid IN "+in+" AND rowid <= (SELECT coalesce(max(rid), 0) FROM ccfeed_fts_mark WHERE tbl = ?)", args...)
+		" WHERE rowid IN "+in+" AND rowid <= "+markOf, args...)
 	if err != nil {
 		return fmt.Errorf("store: full-text index of %s: %w", t.Name, err)
 	}

@@ -205,9 +205,8 @@ func (w *Writer) insertSQL(t *edm.Table, cols []int, rows int) string {
 	for i, c := range cols {
 		names[i] = q(t.Columns[c].Column())
 	}
-	tuple := "(" + placeholders(len(cols)) + ")"
 	return fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES %s",
-		q(t.Name), strings.Join(names, ", "), strings.TrimSuffix(strings.Repeat(tuple+", ", rows), ", "))
+		q(t.Name), strings.Join(names, ", "), valueRows(len(cols), rows))
 }
 
 func setOfCols(cols []int) colSet {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ccfeed/ccfeed/edm"
 )
@@ -75,6 +76,22 @@ func (w *Writer) Put(ctx context.Context, r *Row) error {
 // statement's own cost is already negligible next to the b-tree work.
 const putBatch = 32
 
+// putRows is how many of left rows the next INSERT writes: putBatch, then
+// smaller powers of two for the rest, so a table has few statement shapes.
+func putRows(left int) int {
+	n := putBatch
+	for n > left {
+		n /= 2
+	}
+	return n
+}
+
+// valueRows is the VALUES list of an INSERT of rows rows of width values.
+func valueRows(width, rows int) string {
+	tuple := "(" + placeholders(width) + ")"
+	return strings.TrimSuffix(strings.Repeat(tuple+", ", rows), ", ")
+}
+
 type pendingTable struct {
 	// ids are the ids of the rows held for the table.
 	ids map[string]struct{}
@@ -119,16 +136,12 @@ func (w *Writer) FlushTable(ctx context.Context, t *edm.Table) error {
 	return nil
 }
 
-// flushGroup writes a group's rows in statements of putBatch rows, then of
-// smaller powers of two for the rest, so a table has few statement shapes.
+// flushGroup writes a group's rows, putRows to a statement.
 func (w *Writer) flushGroup(ctx context.Context, t *edm.Table, p *pendingTable, g *putGroup) error {
 	counts := w.counts(t)
 	width := len(g.cols)
 	for done := 0; done < len(g.rows); {
-		n := putBatch
-		for n > len(g.rows)-done {
-			n /= 2
-		}
+		n := putRows(len(g.rows) - done)
 		rows, args := g.rows[done:done+n], g.args[done*width:(done+n)*width]
 		st, err := w.insertStmt(ctx, t, g.cols, n)
 		if err != nil {
