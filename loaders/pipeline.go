@@ -132,9 +132,12 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 	if err := db.EnsureTenant(ctx, tenant); err != nil {
 		return fail(err)
 	}
-	loc, err := db.TenantTimezone(ctx, tenant)
+	loc, zoneSet, err := db.TenantZone(ctx, tenant)
 	if err != nil {
 		return fail(err)
+	}
+	if !zoneSet {
+		loc = nil // local times are refused (loaders.ErrNoZone)
 	}
 	prog := newProgress(opt, res.File, st.Size(), &readBytes)
 	defer prog.stop()
@@ -142,6 +145,12 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 		b := newBatch(ctx, lt, db.Model, tenant, src.Kind(), res.File, res.LoadID, loc, start)
 		b.Progress = prog.records
 		if err := src.Load(ctx, &File{Name: res.File, R: br, RA: f, Size: st.Size()}, b); err != nil {
+			return err
+		}
+		if err := b.Finish(); err != nil {
+			return err
+		}
+		if err := b.recordLocal(); err != nil {
 			return err
 		}
 		// Counts are complete once every held row is written.
