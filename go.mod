@@ -8,8 +8,8 @@ require (
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/rs/zerolog v1.35.1
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/text v0.14.0
-	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
