@@ -13,16 +13,17 @@ import (
 
 // cmdSync runs every configured API pull once ("ccfeed sync").
 func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sync", stderr)
-	dbPath := fs.String("db", env("CCFEED_DB", "ccfeed.db"), "database `path` (env CCFEED_DB)")
-	sourcesPath := fs.String("sources", env("CCFEED_SOURCES", ""), "`file` declaring the API sources (env CCFEED_SOURCES)")
-	tenant := fs.String("tenant", "", "pull only this tenant's sources")
-	name := fs.String("source", "", "pull only the sources of this `name`")
-	if err := parseFlags(fs, args); err != nil {
+	c := newCommand("sync", "--db PATH --sources FILE [--tenant NAME] [--source NAME]", `
+Run every configured API pull once, then exit. The database must exist.`, stdout)
+	dbPath := c.String("db", "CCFEED_DB", "ccfeed.db", "database `path` (must exist)")
+	sourcesPath := c.String("sources", "CCFEED_SOURCES", "", "`file` declaring the API sources")
+	tenant := c.String("tenant", "", "", "pull only this tenant's sources")
+	name := c.String("source", "", "", "pull only the sources of this `name`")
+	if err := c.parse(args, false); err != nil {
 		return err
 	}
 	if *sourcesPath == "" {
-		return usageError{"usage: ccfeed sync --db PATH --sources FILE [--tenant NAME] [--source NAME]"}
+		return c.usageErr("--sources is required")
 	}
 	// The file is read before the store is opened: a mistake in it is
 	// reported without creating a database.
@@ -34,7 +35,7 @@ func cmdSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(sources) == 0 {
 		return fmt.Errorf("%s declares no source for tenant %q and name %q", *sourcesPath, *tenant, *name)
 	}
-	db, err := openStore(*dbPath)
+	db, err := openExisting(*dbPath)
 	if err != nil {
 		return err
 	}

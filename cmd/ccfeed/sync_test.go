@@ -59,7 +59,9 @@ func syncFixture(t *testing.T) (sources, dbPath string) {
 	if err := os.WriteFile(sources, []byte(yml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return sources, filepath.Join(dir, "feed.db")
+	dbPath = filepath.Join(dir, "feed.db")
+	createDB(t, dbPath)
+	return sources, dbPath
 }
 
 // TestSyncCommand runs "ccfeed sync": one summary line per source, a

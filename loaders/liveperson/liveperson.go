@@ -137,7 +137,7 @@ type loader struct {
 // the record starts on, for rejects.
 func (l *loader) record(raw json.RawMessage, line func() int64) error {
 	b := l.b
-	b.Read()
+	b.ReadLarge()
 	var rec record
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		field, why := shapeError("", err)
