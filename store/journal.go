@@ -218,3 +218,9 @@ func (db *DB) FileSizes() (dbBytes, walBytes int64, err error) {
 	}
 	return st.Size(), wal.Size(), nil
 }
+
+// LatestRejects lists up to limit records refused by the newest loads of
+// the tenants listed (nil: every tenant): the home page's view for admins.
+func (db *DB) LatestRejects(ctx context.Context, tenants []string, limit int) ([]ccfeed.Reject, error) {
+	return db.ListRejects(ctx, RejectFilter{Tenants: tenants, Limit: limit})
+}

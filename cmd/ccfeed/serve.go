@@ -48,7 +48,6 @@ file is refused while the first runs.`, stdout)
 	if err := c.parse(args, false); err != nil {
 		return err
 	}
-	_ = metricsAddr
 	if err := checkLogFormat(*logFormat); err != nil {
 		return c.usageErr(err.Error())
 	}
@@ -108,7 +107,8 @@ file is refused while the first runs.`, stdout)
 	srv := server.New(server.Config{
 		PublicURL: *publicURL, PageSize: *pageSize, MaxPageSize: *maxPage,
 		QueryTimeout: *timeout, PagingSecret: secret,
-		Limits: server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent},
+		Limits:           server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent},
+		MetricsElsewhere: *metricsAddr != "",
 	}, edm.Default(), db, authn, log)
 
 	ln, err := net.Listen("tcp", *addr)
@@ -135,9 +135,10 @@ file is refused while the first runs.`, stdout)
 		return err
 	}
 	if *inbox != "" {
-		in := &loaders.Inbox{Dir: *inbox, DB: db, Log: func(format string, args ...any) {
-			log.Info().Msgf(format, args...)
-		}}
+		in := &loaders.Inbox{Dir: *inbox, DB: db,
+			Log:  func(format string, args ...any) { log.Info().Msgf(format, args...) },
+			Warn: func(format string, args ...any) { log.Warn().Msgf(format, args...) },
+		}
 		fmt.Fprintf(stdout, "Watching the %s\n", in)
 		go func() {
 			if err := in.Run(ctx); err != nil {
@@ -145,7 +146,19 @@ file is refused while the first runs.`, stdout)
 			}
 		}()
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	var metricsSrv *http.Server
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", srv.MetricsHandler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		log.Info().Str("addr", mln.Addr().String()).Msg("serving /metrics")
+		go func() { errc <- metricsSrv.Serve(mln) }()
+	}
 	go func() {
 		if *tlsCert != "" {
 			errc <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
@@ -160,6 +173,9 @@ file is refused while the first runs.`, stdout)
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdown)
+	}
 	return hs.Shutdown(shutdown)
 }
 
