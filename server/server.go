@@ -165,8 +165,15 @@ func (s *Server) Handler() http.Handler {
 	odata.Handle("/", s.odata(s.handleServiceDocument))
 	odata.Handle("/$metadata", s.odata(s.handleMetadata))
 	odata.Handle("/{rest:.+}", s.odata(s.handleResource))
-	r.NotFoundHandler = s.odata(func(w http.ResponseWriter, r *http.Request) error {
-		return &ccfeed.Error{Code: ccfeed.ENOTFOUND, Message: "not found: the feed is at /odata/"}
+	// An unknown path is answered without asking for a credential: the
+	// answer says nothing about any tenant, and a browser that mistypes a
+	// path should not get a sign-in prompt first.
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			s.writeError(w, r, &ccfeed.Error{Code: ccfeed.ENOTIMPLEMENTED, Message: r.Method + " is not supported: this feed is read-only"})
+			return
+		}
+		s.writeError(w, r, &ccfeed.Error{Code: ccfeed.ENOTFOUND, Message: "not found: the feed is at /odata/ and its home page at /"})
 	})
 	r.MethodNotAllowedHandler = r.NotFoundHandler
 	return s.middleware(r)
