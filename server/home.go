@@ -322,7 +322,6 @@ func (s *Server) signedInData(ctx context.Context, p *ccfeed.Principal, d *homeD
 		}
 		plans = append(plans, bound{set.Name, plan})
 	}
-	byTenant := map[string]*tenantView{}
 	for _, t := range tenants {
 		tv := &tenantView{Name: t}
 		// Each count runs as the feed's /$count does, for this tenant
@@ -337,7 +336,11 @@ func (s *Server) signedInData(ctx context.Context, p *ccfeed.Principal, d *homeD
 			tv.Sets = append(tv.Sets, setCount{Name: b.name, Count: n})
 		}
 		d.Tenants = append(d.Tenants, *tv)
-		byTenant[t] = &d.Tenants[len(d.Tenants)-1]
+	}
+	// Pointers taken once the slice stops growing.
+	byTenant := map[string]*tenantView{}
+	for i := range d.Tenants {
+		byTenant[d.Tenants[i].Name] = &d.Tenants[i]
 	}
 	stats, err := s.store.SourceStatuses(ctx, tenants)
 	if err != nil {
