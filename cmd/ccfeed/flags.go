@@ -150,9 +150,17 @@ func (c *command) usageErr(msg string) error {
 // environment variables it reads.
 func (c *command) help(w io.Writer) {
 	fmt.Fprintf(w, "Usage: ccfeed %s %s\n\n%s\n\nFlags:\n", c.name, c.synopsis, strings.TrimSpace(c.about))
-	c.fs.SetOutput(w)
-	c.fs.PrintDefaults()
-	c.fs.SetOutput(io.Discard)
+	c.fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		if name == "value" {
+			name = valueName(f.Value)
+		}
+		fmt.Fprintf(w, "  %s\n      %s", strings.TrimSpace("--"+f.Name+" "+name), usage)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 	if len(c.env) == 0 {
 		fmt.Fprintln(w, "\nEnvironment: none (flags only).")
 		return
@@ -161,6 +169,21 @@ func (c *command) help(w io.Writer) {
 	for _, e := range c.env {
 		fmt.Fprintf(w, "  %-24s --%s\n", e.name, e.flag)
 	}
+}
+
+// valueName names what a flag takes in the help when its usage does not.
+func valueName(v flag.Value) string {
+	switch v.(type) {
+	case *intValue, *uint64Value:
+		return "n"
+	case *floatValue:
+		return "number"
+	case *durationValue:
+		return "duration"
+	case *boolValue:
+		return ""
+	}
+	return "string"
 }
 
 type stringValue string
