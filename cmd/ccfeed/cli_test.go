@@ -198,3 +198,84 @@ func TestServeLockReleased(t *testing.T) {
 	}
 	unlock2()
 }
+
+// TestLoadsAndRejects: on a database with known rejects, "ccfeed loads"
+// lists the load with its counts and id, and "ccfeed rejects" prints each
+// rejected record's file, line, field, reason and excerpt, by load id or by
+// file name.
+func TestLoadsAndRejects(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "feed.db")
+	if _, err := runCmd(t, "tenant", "--db", dbPath, "--tenant", "acme"); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(feedtest.RepoRoot(t), "testdata", "twoway", "rejects", "report.csv")
+	out, err := runCmd(t, "load", "--db", dbPath, "--tenant", "acme", file)
+	if err != nil {
+		t.Fatalf("load: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`loaded  report\.csv \(twoway\): \d+ records, 6 rejected, \S+ \(ccfeed rejects --load (acme:loader:\S+)\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the load's line does not name its rejects and id:\n%s", out)
+	}
+	id := m[1]
+
+	out, err = runCmd(t, "loads", "--db", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^\S+ \S+\s+acme\s+twoway\s+file\s+loaded\s+\d+\s+6\s+\d+\s+\d+\s+\S+\s+report\.csv\s+` + regexp.QuoteMeta(id) + `$`).MatchString(out) {
+		t.Errorf("ccfeed loads:\n%s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tenant", "other"}, "no loads"},
+		{[]string{"--since", "1h"}, "report.csv"},
+		{[]string{"--since", "2999-01-01"}, "no loads"},
+	} {
+		out, err := runCmd(t, append([]string{"loads", "--db", dbPath}, tc.args...)...)
+		if err != nil || !strings.Contains(out, tc.want) {
+			t.Errorf("loads %v: %v\n%s", tc.args, err, out)
+		}
+	}
+	if _, err := runCmd(t, "loads", "--db", dbPath, "--since", "yesterday"); err == nil || !strings.Contains(err.Error(), `"yesterday"`) {
+		t.Errorf("--since yesterday: %v", err)
+	}
+
+	// The want.json of the case lists the rejects the loader must make.
+	want := []struct{ line, field, reason string }{
+		{"3", "event_time", "not an ISO 8601 date-time"},
+		{"4", "message_index", "not an integer"},
+		{"5", "conversation_id", "missing conversation id"},
+		{"6", "message_index", "a message event needs a message_index"},
+		{"7", "after_hours_flag", "not a boolean (true/false)"},
+		{"8", "", "expected 12 fields as in the header, found 7"},
+	}
+	shortID := id[strings.LastIndexByte(id, ':')+1:]
+	for _, args := range [][]string{{"--load", id}, {"--load", shortID}, {"--file", "report.csv"}} {
+		out, err := runCmd(t, append([]string{"rejects", "--db", dbPath}, args...)...)
+		if err != nil {
+			t.Fatalf("rejects %v: %v", args, err)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != len(want)+1 || !strings.HasPrefix(lines[0], "FILE") {
+			t.Fatalf("rejects %v: %d lines, want a header and %d rejects:\n%s", args, len(lines), len(want), out)
+		}
+		for i, w := range want {
+			l := lines[i+1]
+			if !strings.HasPrefix(l, "report.csv  ") || !regexp.MustCompile(`^report\.csv\s+`+w.line+`\s`).MatchString(l) ||
+				!strings.Contains(l, w.field) || !strings.Contains(l, w.reason) || !strings.HasSuffix(l, id) {
+				t.Errorf("rejects %v line %d: %q, want line %s, field %s, reason %q", args, i+1, l, w.line, w.field, w.reason)
+			}
+		}
+	}
+	out, err = runCmd(t, "rejects", "--db", dbPath, "--load", "nope")
+	if err != nil || !strings.Contains(out, "no rejected records for load nope") {
+		t.Errorf("unknown load: %v %s", err, out)
+	}
+	var ue usageError
+	if _, err := runCmd(t, "rejects", "--db", dbPath); !errors.As(err, &ue) {
+		t.Errorf("rejects without --load or --file: %v, want a usage error", err)
+	}
+}
