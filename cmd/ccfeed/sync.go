@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/ccfeed/ccfeed/loaders"
 	"github.com/ccfeed/ccfeed/loaders/pull"
 	"github.com/ccfeed/ccfeed/store"
 )
@@ -40,7 +43,7 @@ Run every configured API pull once, then exit. The database must exist.`, stdout
 		return err
 	}
 	defer db.Close()
-	r := &pull.Runner{DB: db}
+	r := &pull.Runner{DB: db, Page: pullProgress(stderr, loaders.DefaultProgressEvery)}
 	reports := r.RunAll(ctx, sources)
 	fmt.Fprint(stdout, pull.Summary(reports))
 	// So that $search sees what was pulled without waiting for a server,
@@ -63,6 +66,24 @@ Run every configured API pull once, then exit. The database must exist.`, stdout
 		return fmt.Errorf("%d of %d sources failed (see the lines marked FAILED; each has a failed row in Loads)", failed, len(reports))
 	}
 	return db.Optimize(ctx)
+}
+
+// pullProgress writes a line per source at most every interval while its
+// pull loads pages, so a long pull shows in a log or a pipe before its
+// summary line.
+func pullProgress(w io.Writer, every time.Duration) func(pull.Report) {
+	var mu sync.Mutex
+	last := map[string]time.Time{}
+	return func(rep pull.Report) {
+		mu.Lock()
+		defer mu.Unlock()
+		if t, ok := last[rep.Name()]; ok && time.Since(t) < every {
+			return
+		}
+		last[rep.Name()] = time.Now()
+		fmt.Fprintf(w, "pulling %s (%s): %d pages, %d records, %d rejected so far, %s\n",
+			rep.Name(), rep.Kind, rep.Pages, rep.Records, rep.Rejected, rep.Duration.Round(time.Millisecond))
+	}
 }
 
 // startPulls schedules the configured API pulls inside "ccfeed serve"; it

@@ -81,6 +81,10 @@ func TestSyncCommand(t *testing.T) {
 	if strings.Contains(out.String(), "beta") {
 		t.Errorf("--tenant acme pulled another tenant:\n%s", out.String())
 	}
+	// Progress goes to stderr as pages load: the first page at once.
+	if !strings.Contains(errOut.String(), "pulling acme/fake (pulltest): 1 pages, ") {
+		t.Errorf("no progress line on stderr:\n%s", errOut.String())
+	}
 
 	out.Reset()
 	err = cmdSync(ctx, []string{"--db", dbPath, "--sources", sources}, &out, &errOut)
