@@ -24,7 +24,20 @@ type Principal struct {
 	// to these business unit ids.
 	BusinessUnits []string
 	Scope         string
+	// Credential is how the credential travelled (one of the Credential
+	// constants), for metrics: which Power Query credential kinds are in
+	// use. It grants nothing.
+	Credential string
 }
+
+// How a credential travelled; see Principal.Credential.
+const (
+	CredentialBearer = "bearer" // Authorization: Bearer with a ccfeed token
+	CredentialBasic  = "basic"  // the token as the password of HTTP Basic
+	CredentialQuery  = "query"  // the token in a query parameter (Web API key)
+	CredentialOIDC   = "oidc"   // an organizational (OpenID provider) token
+	CredentialCookie = "cookie" // the home page's sign-in cookie
+)
 
 // AllTenantsAllowed reports whether the principal may read every tenant.
 func (p *Principal) AllTenantsAllowed() bool {

@@ -56,6 +56,11 @@ func badToken(err error) *ccfeed.Error {
 		Message: "the access token is not valid here: " + reason}
 }
 
+// Secure reports whether credentials sent with r travelled encrypted, or
+// never left the machine: the rule for Basic and URL keys, which the home
+// page's sign-in cookie follows too.
+func (h *HTTP) Secure(r *http.Request) bool { return h.secure(r) }
+
 // secure reports whether credentials sent with r travelled encrypted, or
 // never left the machine.
 //
@@ -91,7 +96,7 @@ func (h *HTTP) Authenticate(r *http.Request) (*ccfeed.Principal, error) {
 			if !h.secure(r) {
 				return nil, unauthorized("a token in the URL is only accepted over HTTPS: anyone on the way could read it")
 			}
-			return h.local(key)
+			return h.localAs(key, ccfeed.CredentialQuery)
 		}
 	}
 	if authz == "" {
@@ -124,7 +129,7 @@ func (h *HTTP) Authenticate(r *http.Request) (*ccfeed.Principal, error) {
 		if !ok || password == "" {
 			return nil, unauthorized("with Basic, put the access token in the password (any user name)")
 		}
-		return h.local(password)
+		return h.localAs(password, ccfeed.CredentialBasic)
 	}
 	use := "use Bearer <token>"
 	if h.Basic {
@@ -161,9 +166,20 @@ func (h *HTTP) bearer(r *http.Request, token string) (*ccfeed.Principal, error) 
 			}
 			return nil, badToken(err)
 		}
+		p.Credential = ccfeed.CredentialOIDC
 		return p, nil
 	}
-	return h.local(token)
+	return h.localAs(token, ccfeed.CredentialBearer)
+}
+
+// localAs verifies a ccfeed token and records how it came (for metrics).
+func (h *HTTP) localAs(token, kind string) (*ccfeed.Principal, error) {
+	p, err := h.local(token)
+	if err != nil {
+		return nil, err
+	}
+	p.Credential = kind
+	return p, nil
 }
 
 func (h *HTTP) local(token string) (*ccfeed.Principal, error) {

@@ -25,6 +25,10 @@ type Inbox struct {
 	Settle   time.Duration
 	// Log receives one line per event; nil discards.
 	Log func(format string, args ...any)
+	// Warn receives the failures (a file that failed, a folder that cannot
+	// be read or moved into), so a log shows them at warning level; nil
+	// sends them to Log.
+	Warn func(format string, args ...any)
 
 	seen map[string]fileState
 }
@@ -64,6 +68,14 @@ func (in *Inbox) logf(format string, args ...any) {
 	}
 }
 
+func (in *Inbox) warnf(format string, args ...any) {
+	if in.Warn != nil {
+		in.Warn(format, args...)
+		return
+	}
+	in.logf(format, args...)
+}
+
 // ignored names are temporary files of copies in progress and hidden files.
 func ignored(name string) bool {
 	lower := strings.ToLower(name)
@@ -80,7 +92,7 @@ func (in *Inbox) Scan(ctx context.Context, now time.Time) {
 	}
 	tenants, err := os.ReadDir(in.Dir)
 	if err != nil {
-		in.logf("inbox: %v", err)
+		in.warnf("inbox: %v", err)
 		return
 	}
 	present := map[string]bool{}
@@ -90,7 +102,7 @@ func (in *Inbox) Scan(ctx context.Context, now time.Time) {
 		}
 		tenant := td.Name()
 		if err := store.ValidTenantName(tenant); err != nil {
-			in.logf("inbox: folder %s is not a tenant name: %v", tenant, err)
+			in.warnf("inbox: folder %s is not a tenant name: %v", tenant, err)
 			continue
 		}
 		files, err := os.ReadDir(filepath.Join(in.Dir, tenant))
@@ -141,7 +153,7 @@ func (in *Inbox) load(ctx context.Context, tenant, path string) {
 	}
 	dir := filepath.Join(filepath.Dir(path), dest)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		in.logf("inbox: %v", err)
+		in.warnf("inbox: %v", err)
 		return
 	}
 	target := filepath.Join(dir, filepath.Base(path))
@@ -149,12 +161,12 @@ func (in *Inbox) load(ctx context.Context, tenant, path string) {
 		target = filepath.Join(dir, time.Now().UTC().Format("20060102T150405.000")+"-"+filepath.Base(path))
 	}
 	if err := os.Rename(path, target); err != nil {
-		in.logf("inbox: moving %s: %v", path, err)
+		in.warnf("inbox: moving %s: %v", path, err)
 		return
 	}
 	if res.Status != edm.LoadLoaded {
 		_ = os.WriteFile(target+".error.txt", []byte(res.Message+"\n"), 0o644)
-		in.logf("inbox: %s for tenant %s failed: %s", filepath.Base(path), tenant, res.Message)
+		in.warnf("inbox: %s for tenant %s failed: %s", filepath.Base(path), tenant, res.Message)
 		return
 	}
 	in.logf("inbox: loaded %s for tenant %s: %d records, %d rejected", filepath.Base(path), tenant, res.Records, res.Rejected)

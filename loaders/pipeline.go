@@ -29,8 +29,13 @@ type Options struct {
 	// Terminal is true, a line every few seconds otherwise.
 	Progress io.Writer
 	Terminal bool
-	// Every is the interval of plain progress lines (default 10s).
+	// Every is the interval of plain progress lines (default
+	// DefaultProgressEvery).
 	Every time.Duration
+	// Done, when set, is called by LoadFiles with each file's result as
+	// soon as the file is finished, before the next one starts: a log or
+	// a pipe then shows each file when it is loaded, not all at the end.
+	Done func(Result)
 }
 
 // Result is the outcome of loading one file.
@@ -60,7 +65,11 @@ func LoadFiles(ctx context.Context, db *store.DB, tenant string, paths []string,
 		if ctx.Err() != nil {
 			break
 		}
-		out = append(out, LoadFile(ctx, db, tenant, p, opt))
+		r := LoadFile(ctx, db, tenant, p, opt)
+		out = append(out, r)
+		if opt.Done != nil {
+			opt.Done(r)
+		}
 		_, _ = db.CheckpointWAL(ctx)
 	}
 	// A failure here leaves the new rows for the next indexing; the loads
@@ -257,13 +266,36 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // Summary renders results for the command line: per file, then per set.
 func Summary(results []Result) string {
 	var b strings.Builder
+	for _, r := range results {
+		b.WriteString(FileLine(r))
+	}
+	b.WriteString(Totals(results))
+	return b.String()
+}
+
+// FileLine is one file's outcome on one line: loaded with its counts, or
+// FAILED with the reason. A file with rejects names the command that
+// lists them.
+func FileLine(r Result) string {
+	if r.Status != edm.LoadLoaded {
+		return fmt.Sprintf("FAILED  %s: %s\n", r.File, r.Message)
+	}
+	line := fmt.Sprintf("loaded  %s (%s): %d records, %d rejected, %s", r.File, r.Kind, r.Records, r.Rejected, r.Duration.Round(time.Millisecond))
+	if r.Rejected > 0 && r.LoadID != "" {
+		line += fmt.Sprintf(" (ccfeed rejects --load %s)", r.LoadID)
+	}
+	return line + "\n"
+}
+
+// Totals renders the rows the loaded files inserted, updated and left
+// unchanged, per entity set (nothing when no file loaded).
+func Totals(results []Result) string {
+	var b strings.Builder
 	totals := map[string]*store.Counts{}
 	for _, r := range results {
 		if r.Status != edm.LoadLoaded {
-			fmt.Fprintf(&b, "FAILED  %s: %s\n", r.File, r.Message)
 			continue
 		}
-		fmt.Fprintf(&b, "loaded  %s (%s): %d records, %d rejected, %s\n", r.File, r.Kind, r.Records, r.Rejected, r.Duration.Round(time.Millisecond))
 		for set, c := range r.Counts {
 			if set == "Loads" || set == "LoadRejects" {
 				continue

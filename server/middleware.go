@@ -22,8 +22,11 @@ type info struct {
 	target  string
 	options []string
 	subject string
-	errCode string
-	err     error
+	// credential is the credential kind for metrics: a
+	// ccfeed.Credential* constant, "none" or "refused".
+	credential string
+	errCode    string
+	err        error
 }
 
 type infoKey struct{}
@@ -155,6 +158,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 }
 
 func (s *Server) logRequest(r *http.Request, inf *info) {
+	s.metrics.observe(inf, routeOf(r.URL.Path))
 	ev := s.log.Info()
 	if inf.status >= 500 || inf.err != nil {
 		ev = s.log.Error()
@@ -186,8 +190,11 @@ func (s *Server) logRequest(r *http.Request, inf *info) {
 // personal data such as a phone number).
 func routeOf(p string) string {
 	switch {
-	case p == "/healthz", p == "/odata", p == "/odata/", p == "/odata/$metadata":
+	case p == "/healthz", p == "/readyz", p == "/livez", p == "/metrics", p == "/", p == "/signin", p == "/signout",
+		p == "/odata", p == "/odata/", p == "/odata/$metadata":
 		return p
+	case strings.HasPrefix(p, "/powerbi/"):
+		return "/powerbi/"
 	case strings.HasPrefix(p, "/odata/"):
 		return "/odata/{resource}"
 	}

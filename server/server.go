@@ -35,6 +35,26 @@ type Store interface {
 	ReadApply(ctx context.Context, p *ccfeed.Principal, plan *query.Plan, lay *query.Layout, offset int64, limit int, emit query.RowFunc) (bool, error)
 	CountApply(ctx context.Context, p *ccfeed.Principal, plan *query.Plan) (int64, error)
 	Ping(ctx context.Context) error
+	Operations
+}
+
+// Operations is what the home page, /metrics and /readyz read about the
+// store itself: the load journal, the tenants and the files. None of it
+// scans a data table.
+type Operations interface {
+	// Tenants lists every tenant, sorted.
+	Tenants(ctx context.Context) ([]string, error)
+	// SourceStatuses sums the load journal per tenant, source and kind for
+	// the tenants listed (nil: every tenant).
+	SourceStatuses(ctx context.Context, tenants []string) ([]ccfeed.SourceStatus, error)
+	// LatestRejects lists up to limit records refused by the newest loads
+	// of the tenants listed.
+	LatestRejects(ctx context.Context, tenants []string, limit int) ([]ccfeed.Reject, error)
+	// FileSizes reports the bytes of the database file and of its
+	// write-ahead log.
+	FileSizes() (dbBytes, walBytes int64, err error)
+	// PendingText counts the rows waiting for the full-text index.
+	PendingText(ctx context.Context) (int, error)
 }
 
 // Authenticator establishes who a request acts for.
@@ -43,6 +63,10 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (*ccfeed.Principal, error)
 	// Challenge returns the WWW-Authenticate values for a 401.
 	Challenge(r *http.Request) []string
+	// Secure reports whether a credential sent with r travelled encrypted
+	// or stayed on the machine (the rule for Basic); the home page's
+	// sign-in cookie follows it.
+	Secure(r *http.Request) bool
 }
 
 // Config holds the server's settings.
@@ -64,6 +88,17 @@ type Config struct {
 	// over all expanded navigations and levels; beyond it the request gets
 	// a 400 saying how to narrow it. Zero means DefaultMaxExpanded.
 	MaxExpanded int
+	// PowerBI, when set, serves the Power BI files under /powerbi/
+	// (/powerbi/feed.pbids, /powerbi/project.zip) without a credential;
+	// the home page links them only then.
+	PowerBI http.Handler
+	// MetricsElsewhere is set when /metrics is served on its own address
+	// (MetricsHandler); the main address then answers 404 for it.
+	// Otherwise /metrics on the main address needs an admin-scope token.
+	MetricsElsewhere bool
+	// ReadyChecks are checked by /readyz after the store's; each has a
+	// name for the answer and the log.
+	ReadyChecks []Check
 }
 
 // Server serves the OData feed.
@@ -78,6 +113,8 @@ type Server struct {
 	aead     cipher.AEAD
 	limits   *limiter
 	now      func() time.Time
+	metrics  *metrics
+	home     *homePage
 }
 
 // New builds a server.
@@ -97,9 +134,12 @@ func New(cfg Config, m *edm.Model, st Store, a Authenticator, log zerolog.Logger
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits
 	}
-	return &Server{cfg: cfg, model: m, store: st, auth: a, log: log,
+	s := &Server{cfg: cfg, model: m, store: st, auth: a, log: log,
 		metaXML: m.CSDLXML(), metaJSON: m.CSDLJSON(), aead: newAEAD(cfg.PagingSecret),
 		limits: newLimiter(cfg.Limits), now: time.Now}
+	s.metrics = newMetrics(st, func() time.Time { return s.now() })
+	s.home = newHomePage(cfg.PublicURL)
+	return s
 }
 
 // Handler returns the HTTP handler. gorilla/mux routes the top level; the
@@ -108,13 +148,32 @@ func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
 	r.Handle("/healthz", http.HandlerFunc(s.handleHealth))
+	r.Handle("/readyz", http.HandlerFunc(s.handleReady))
+	r.Handle("/livez", http.HandlerFunc(s.handleLive))
+	r.Handle("/metrics", s.odata(s.handleMetrics))
+	r.Handle("/", s.html(s.handleHome)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/signin", s.html(s.handleSignIn)).Methods(http.MethodPost)
+	r.Handle("/signout", s.html(s.handleSignOut)).Methods(http.MethodPost)
+	if s.cfg.PowerBI != nil {
+		// The Power BI files hold the feed's address and the model, no
+		// data and no credential: no sign-in, so that Power BI Desktop
+		// can open them from a link.
+		r.PathPrefix("/powerbi/").Handler(s.cfg.PowerBI)
+	}
 	odata := r.PathPrefix("/odata").Subrouter()
 	odata.Handle("", s.odata(s.handleServiceDocument))
 	odata.Handle("/", s.odata(s.handleServiceDocument))
 	odata.Handle("/$metadata", s.odata(s.handleMetadata))
 	odata.Handle("/{rest:.+}", s.odata(s.handleResource))
-	r.NotFoundHandler = s.odata(func(w http.ResponseWriter, r *http.Request) error {
-		return &ccfeed.Error{Code: ccfeed.ENOTFOUND, Message: "not found: the feed is at /odata/"}
+	// An unknown path is answered without asking for a credential: the
+	// answer says nothing about any tenant, and a browser that mistypes a
+	// path should not get a sign-in prompt first.
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			s.writeError(w, r, &ccfeed.Error{Code: ccfeed.ENOTIMPLEMENTED, Message: r.Method + " is not supported: this feed is read-only"})
+			return
+		}
+		s.writeError(w, r, &ccfeed.Error{Code: ccfeed.ENOTFOUND, Message: "not found: the feed is at /odata/ and its home page at /"})
 	})
 	r.MethodNotAllowedHandler = r.NotFoundHandler
 	return s.middleware(r)
@@ -141,6 +200,12 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 		}
 		p, err := s.auth.Authenticate(r)
 		if err != nil {
+			if info := requestInfo(r); info != nil {
+				info.credential = "refused"
+				if errors.Is(err, ccfeed.ErrNoCredential) {
+					info.credential = "none"
+				}
+			}
 			if ccfeed.ErrorCode(err) == ccfeed.EUNAUTHORIZED {
 				// Refused credentials spend the same budget per client
 				// address, so guessing tokens is as slow as using one.
@@ -164,7 +229,7 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 			return
 		}
 		if info := requestInfo(r); info != nil {
-			info.subject = p.Subject
+			info.subject, info.credential = p.Subject, p.Credential
 		}
 		release, err := s.limits.acquire(p.Subject, s.now())
 		if err != nil {

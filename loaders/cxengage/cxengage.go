@@ -77,7 +77,7 @@ func (Source) Sniff(name string, head []byte) bool {
 func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error {
 	l := newLoader(b)
 	return walk(ctx, f.Name, f.R, func(raw []byte, line int64) error {
-		b.Read()
+		b.ReadLarge()
 		return l.interaction(raw, line)
 	})
 }

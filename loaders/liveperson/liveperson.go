@@ -132,7 +132,7 @@ type loader struct {
 // record loads one conversation record; line tells the line the record
 // starts on, for rejects.
 func (l *loader) record(raw json.RawMessage, line func() int64) error {
-	l.b.Read()
+	l.b.ReadLarge()
 	c, err := l.parse(raw, line)
 	if err != nil || c == nil {
 		return err
