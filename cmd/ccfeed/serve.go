@@ -35,6 +35,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	oidcPath := fs.String("oidc", env("CCFEED_OIDC", ""), "`file` configuring organizational sign-in (issuer, audience, JWKS, claim mappings) (env CCFEED_OIDC)")
 	basic := fs.Bool("basic", env("CCFEED_BASIC", "true") == "true", "accept the token as the password of HTTP Basic (env CCFEED_BASIC)")
 	keyParam := fs.String("api-key-param", env("CCFEED_API_KEY_PARAM", "access_token"), "query `parameter` that may carry the token (Power BI's ApiKeyName); empty disables (env CCFEED_API_KEY_PARAM)")
+	insecureFrom := fs.String("insecure-credentials-from", env("CCFEED_INSECURE_CREDENTIALS_FROM", ""), "comma-separated private `networks` (CIDR) from which Basic and URL keys are accepted over plain HTTP, as from loopback; for a container's own network only (env CCFEED_INSECURE_CREDENTIALS_FROM)")
 	trustProxy := fs.Bool("trust-proxy", env("CCFEED_TRUST_PROXY", "false") == "true", "believe X-Forwarded-Proto from a TLS-terminating proxy (env CCFEED_TRUST_PROXY)")
 	rate := fs.Float64("rate-limit", float64(envInt("CCFEED_RATE_LIMIT", int(server.DefaultLimits.Rate))), "requests per second per credential (env CCFEED_RATE_LIMIT)")
 	burst := fs.Int("burst", envInt("CCFEED_BURST", server.DefaultLimits.Burst), "requests a credential may send at once after a pause (env CCFEED_BURST)")
@@ -75,7 +76,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageError{"--tls-cert and --tls-key go together"}
 	}
-	authn := &auth.HTTP{Keys: keySource{ring}, Basic: *basic, KeyParam: *keyParam, TrustProxy: *trustProxy}
+	insecureNets, err := auth.ParseNetworks(*insecureFrom)
+	if err != nil {
+		return usageError{"--insecure-credentials-from: " + err.Error()}
+	}
+	authn := &auth.HTTP{Keys: keySource{ring}, Basic: *basic, KeyParam: *keyParam, TrustProxy: *trustProxy, InsecureFrom: insecureNets}
 	if *oidcPath != "" {
 		cfg, err := auth.LoadOIDCConfig(*oidcPath)
 		if err != nil {
@@ -108,6 +113,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("db", *dbPath).Msg("serving")
+	if len(insecureNets) > 0 && *tlsCert == "" {
+		// Said at every start, so the opt-in is never forgotten in a log
+		// nobody reads: it is meant for a container's own network only.
+		log.Warn().Str("networks", *insecureFrom).Msg("accepting Basic passwords and URL keys over plain HTTP from these networks (--insecure-credentials-from)")
+	}
 	startIndexer(ctx, db, log)
 	if err := startPulls(ctx, db, *sources, log); err != nil {
 		return err
