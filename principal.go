@@ -24,6 +24,11 @@ type Principal struct {
 	// to these business unit ids.
 	BusinessUnits []string
 	Scope         string
+	// KeyParam names the query parameter the credential came in (Power BI's
+	// Web API key, ApiKeyName), or is empty when it came in a header. Links
+	// the feed writes leave that parameter out, so the key does not travel
+	// in response bodies.
+	KeyParam string
 }
 
 // AllTenantsAllowed reports whether the principal may read every tenant.

@@ -110,7 +110,12 @@ func (h *HTTP) Authenticate(r *http.Request) (*ccfeed.Principal, error) {
 			if !h.secure(r) {
 				return nil, unauthorized("a token in the URL is only accepted over HTTPS: anyone on the way could read it")
 			}
-			return h.local(key)
+			p, err := h.local(key)
+			if err != nil {
+				return nil, err
+			}
+			p.KeyParam = h.KeyParam
+			return p, nil
 		}
 	}
 	if authz == "" {

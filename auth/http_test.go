@@ -89,6 +89,14 @@ func TestCredentialPlaces(t *testing.T) {
 				if p.Subject != "token:"+f.jti || p.Tenants[0] != "contoso" {
 					t.Errorf("%s: principal %+v", via.name, p)
 				}
+				// The server leaves the key out of nextLinks by this name.
+				wantParam := ""
+				if strings.HasPrefix(tc.name, "query key") {
+					wantParam = "access_token"
+				}
+				if p.KeyParam != wantParam {
+					t.Errorf("%s: KeyParam %q, want %q", via.name, p.KeyParam, wantParam)
+				}
 			}
 		})
 	}
