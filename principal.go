@@ -1,6 +1,9 @@
 package ccfeed
 
-import "slices"
+import (
+	"context"
+	"slices"
+)
 
 // Scopes a credential can carry.
 const (
@@ -42,4 +45,21 @@ func (p *Principal) IsAdmin() bool { return p.Scope == ScopeAdmin }
 // CanSeeTenant reports whether rows of tenant t are visible to the principal.
 func (p *Principal) CanSeeTenant(t string) bool {
 	return p.AllTenantsAllowed() || slices.Contains(p.Tenants, t)
+}
+
+type serviceRootKey struct{}
+
+// WithServiceRoot records in ctx the service root clients reach the feed
+// at ("https://feed.example.com/odata/"), as the server computes it for
+// @odata.nextLink: the configured public URL, else the proxy's forwarded
+// headers, else the request. Handlers outside the server (the Power BI
+// project) build their links from it.
+func WithServiceRoot(ctx context.Context, root string) context.Context {
+	return context.WithValue(ctx, serviceRootKey{}, root)
+}
+
+// ServiceRoot returns the service root recorded by WithServiceRoot, or "".
+func ServiceRoot(ctx context.Context) string {
+	s, _ := ctx.Value(serviceRootKey{}).(string)
+	return s
 }
