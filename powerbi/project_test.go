@@ -272,3 +272,22 @@ func TestZipDeterministic(t *testing.T) {
 		t.Error("two archives of the same files differ")
 	}
 }
+
+// BenchmarkBundle measures building the project and its zip, which the
+// feed does once per public URL (then serves from memory).
+func BenchmarkBundle(b *testing.B) {
+	m := edm.Default()
+	var size int
+	for i := 0; i < b.N; i++ {
+		files, err := Bundle(m, Options{FeedURL: "https://feed.example.com/odata/"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := WriteZip(&buf, files); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "zip-bytes")
+}

@@ -186,7 +186,8 @@ func (s *Server) logRequest(r *http.Request, inf *info) {
 // personal data such as a phone number).
 func routeOf(p string) string {
 	switch {
-	case p == "/healthz", p == "/odata", p == "/odata/", p == "/odata/$metadata":
+	case p == "/healthz", p == "/odata", p == "/odata/", p == "/odata/$metadata",
+		p == "/powerbi/feed.pbids", p == "/powerbi/project.zip":
 		return p
 	case strings.HasPrefix(p, "/odata/"):
 		return "/odata/{resource}"

@@ -64,6 +64,13 @@ type Config struct {
 	// over all expanded navigations and levels; beyond it the request gets
 	// a 400 saying how to narrow it. Zero means DefaultMaxExpanded.
 	MaxExpanded int
+	// PowerBI, when set, serves the Power BI files under /powerbi/
+	// (feed.pbids and project.zip), without credentials: they hold the
+	// feed's URL and the model's names and descriptions, never rows or a
+	// credential. The handler sees the path with /powerbi stripped and
+	// reads the feed's public service root, built by the same rules as
+	// @odata.nextLink, with ccfeed.ServiceRoot. Nil serves nothing there.
+	PowerBI http.Handler
 }
 
 // Server serves the OData feed.
@@ -108,6 +115,12 @@ func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
 	r.Handle("/healthz", http.HandlerFunc(s.handleHealth))
+	if s.cfg.PowerBI != nil {
+		pb := http.StripPrefix("/powerbi", s.cfg.PowerBI)
+		r.PathPrefix("/powerbi/").Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			pb.ServeHTTP(w, r.WithContext(ccfeed.WithServiceRoot(r.Context(), s.serviceRoot(r))))
+		}))
+	}
 	odata := r.PathPrefix("/odata").Subrouter()
 	odata.Handle("", s.odata(s.handleServiceDocument))
 	odata.Handle("/", s.odata(s.handleServiceDocument))

@@ -35,6 +35,7 @@ Usage:
   ccfeed demo --out DIR [--scale N] [--seed S]                   write the demo data set as vendor files
   ccfeed tenant --db PATH --tenant NAME [--timezone ZONE]       tenant settings
   ccfeed sync --db PATH --sources FILE                           run every configured API pull once
+  ccfeed powerbi --url FEED_URL --out DIR [--sets A,B] [--incremental]   write a Power BI project (PBIP) and .pbids for the feed
   ccfeed healthcheck [--url URL]                         probe a running server's /healthz (for containers)
 
 Run "ccfeed <command> -h" for the flags of a command.
@@ -78,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdSync(ctx, args[1:], stdout, stderr)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
+	case "powerbi":
+		return cmdPowerBI(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ccfeed/ccfeed"
@@ -15,6 +16,7 @@ import (
 	"github.com/ccfeed/ccfeed/edm"
 	"github.com/ccfeed/ccfeed/loaders"
 	"github.com/ccfeed/ccfeed/loaders/demo"
+	"github.com/ccfeed/ccfeed/powerbi"
 	"github.com/ccfeed/ccfeed/server"
 	"github.com/ccfeed/ccfeed/store"
 )
@@ -92,6 +94,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		PublicURL: *publicURL, PageSize: *pageSize, MaxPageSize: *maxPage,
 		QueryTimeout: *timeout, PagingSecret: secret,
 		Limits: server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent},
+		// /powerbi/feed.pbids and /powerbi/project.zip, built for the URL
+		// clients reach the feed at, with the key parameter this feed
+		// accepts as the Web API key credential's ApiKeyName.
+		PowerBI: powerbi.Handler(edm.Default(), powerbi.Options{APIKeyName: *keyParam}),
 	}, edm.Default(), db, authn, log)
 
 	ln, err := net.Listen("tcp", *addr)
@@ -165,6 +171,8 @@ func banner(ctx context.Context, w io.Writer, db *store.DB, scheme, addr, public
 	}
 	fmt.Fprintf(w, "\nccfeed is serving the OData feed at %s\n", root)
 	fmt.Fprintf(w, "Power BI / Excel: Get Data > OData feed > %s\n", root)
+	base := strings.TrimSuffix(root, "odata/")
+	fmt.Fprintf(w, "Power BI project: %spowerbi/project.zip (or %spowerbi/feed.pbids)\n", base, base)
 	isDemo, err := db.Meta(ctx, "demo")
 	if err != nil {
 		return err
