@@ -94,3 +94,20 @@ func TestPowerBIFiles(t *testing.T) {
 	plain := feedtest.Start(t, db, feedtest.Options{})
 	get(t, plain, plain.Base+"/powerbi/feed.pbids", plain.ReadToken(t)).mustStatus(t, http.StatusNotFound, "no PowerBI handler")
 }
+
+// TestPowerBIFilesRateLimited: without a credential, the files are paid
+// for by the client address, like refused sign-ins.
+func TestPowerBIFilesRateLimited(t *testing.T) {
+	cfg := server.Config{
+		PowerBI: powerbi.Handler(edm.Default(), powerbi.Options{}),
+		Limits:  server.Limits{Rate: 0.001, Burst: 3, MaxConcurrent: 4},
+	}
+	f := feedtest.Start(t, feedtest.OpenDB(t), feedtest.Options{Config: cfg})
+	codes := []int{}
+	for i := 0; i < 5; i++ {
+		codes = append(codes, get(t, f, f.Base+"/powerbi/feed.pbids", "").Status)
+	}
+	if codes[0] != http.StatusOK || codes[4] != http.StatusTooManyRequests {
+		t.Errorf("statuses %v: want 200 first, 429 once the burst of 3 is spent", codes)
+	}
+}

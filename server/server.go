@@ -118,6 +118,15 @@ func (s *Server) Handler() http.Handler {
 	if s.cfg.PowerBI != nil {
 		pb := http.StripPrefix("/powerbi", s.cfg.PowerBI)
 		r.PathPrefix("/powerbi/").Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// No credential is asked for, so the client address pays: a
+			// project is built (some milliseconds) for each new host name
+			// a request claims, and a client must not make that free.
+			release, err := s.limits.acquire("addr:"+clientAddr(r), s.now())
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			defer release()
 			pb.ServeHTTP(w, r.WithContext(ccfeed.WithServiceRoot(r.Context(), s.serviceRoot(r))))
 		}))
 	}
