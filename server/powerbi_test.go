@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -109,5 +111,33 @@ func TestPowerBIFilesRateLimited(t *testing.T) {
 	}
 	if codes[0] != http.StatusOK || codes[4] != http.StatusTooManyRequests {
 		t.Errorf("statuses %v: want 200 first, 429 once the burst of 3 is spent", codes)
+	}
+}
+
+// TestReadmeODataFeedURLs runs every OData.Feed URL of README.md with a
+// query (the $apply example of "Server-side aggregation") against the demo
+// feed: the M a reader copies must work as printed.
+func TestReadmeODataFeedURLs(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(feedtest.RepoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const root = "https://feed.example.com/odata/"
+	f := feedtest.StartDemo(t)
+	n := 0
+	for _, line := range strings.Split(string(readme), "\n") {
+		_, rest, ok := strings.Cut(line, `"`+root)
+		if !ok || !strings.Contains(rest, "?") {
+			continue
+		}
+		rel, _, _ := strings.Cut(rest, `"`)
+		n++
+		c, _ := collectionOf(t, f, f.URL+rel, f.ReadToken(t))
+		if len(c.Value) == 0 {
+			t.Errorf("README URL %s answers no rows", rel)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no OData.Feed URL with a query in README.md")
 	}
 }
