@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strings"
+	"strconv"
 	"sync"
-	"time"
 
 	"github.com/ccfeed/ccfeed"
 	"github.com/ccfeed/ccfeed/edm"
@@ -75,7 +75,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Rebuilt when the feed's model or URL changes: let clients revalidate.
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("ETag", etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	// Written whole, without byte ranges: the server may gzip the
+	// response, and a range of the uncompressed file would not match.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(body)
 }
 
 func (h *handler) fileName() string {
