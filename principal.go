@@ -1,6 +1,9 @@
 package ccfeed
 
-import "slices"
+import (
+	"context"
+	"slices"
+)
 
 // Scopes a credential can carry.
 const (
@@ -28,6 +31,11 @@ type Principal struct {
 	// constants), for metrics: which Power Query credential kinds are in
 	// use. It grants nothing.
 	Credential string
+	// KeyParam names the query parameter the credential came in (Power BI's
+	// Web API key, ApiKeyName), or is empty when it came in a header. Links
+	// the feed writes leave that parameter out, so the key does not travel
+	// in response bodies.
+	KeyParam string
 }
 
 // How a credential travelled; see Principal.Credential.
@@ -50,4 +58,21 @@ func (p *Principal) IsAdmin() bool { return p.Scope == ScopeAdmin }
 // CanSeeTenant reports whether rows of tenant t are visible to the principal.
 func (p *Principal) CanSeeTenant(t string) bool {
 	return p.AllTenantsAllowed() || slices.Contains(p.Tenants, t)
+}
+
+type serviceRootKey struct{}
+
+// WithServiceRoot records in ctx the service root clients reach the feed
+// at ("https://feed.example.com/odata/"), as the server computes it for
+// @odata.nextLink: the configured public URL, else the proxy's forwarded
+// headers, else the request. Handlers outside the server (the Power BI
+// project) build their links from it.
+func WithServiceRoot(ctx context.Context, root string) context.Context {
+	return context.WithValue(ctx, serviceRootKey{}, root)
+}
+
+// ServiceRoot returns the service root recorded by WithServiceRoot, or "".
+func ServiceRoot(ctx context.Context) string {
+	s, _ := ctx.Value(serviceRootKey{}).(string)
+	return s
 }

@@ -35,7 +35,15 @@ type HTTP struct {
 	// Leave it off unless a TLS-terminating proxy sets the header: a client
 	// could otherwise claim HTTPS over plain HTTP.
 	TrustProxy bool
-	Now        func() time.Time
+	// InsecureFrom lists networks from which Basic and URL keys are
+	// accepted over plain HTTP, as from loopback. It exists for one case:
+	// a container whose published port is bound to the host's loopback,
+	// where the host's own connections arrive from the container network's
+	// gateway rather than from 127.0.0.1. Empty (the default) accepts
+	// cleartext credentials from loopback only. ParseNetworks builds it and
+	// refuses anything but private, loopback and link-local ranges.
+	InsecureFrom []*net.IPNet
+	Now          func() time.Time
 }
 
 func unauthorized(msg string) *ccfeed.Error {
@@ -82,7 +90,18 @@ func (h *HTTP) secure(r *http.Request) bool {
 		host = r.RemoteAddr
 	}
 	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	if ip == nil {
+		return false
+	}
+	if ip.IsLoopback() {
+		return true
+	}
+	for _, n := range h.InsecureFrom {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // Authenticate returns the request's principal or an EUNAUTHORIZED error.
@@ -96,7 +115,12 @@ func (h *HTTP) Authenticate(r *http.Request) (*ccfeed.Principal, error) {
 			if !h.secure(r) {
 				return nil, unauthorized("a token in the URL is only accepted over HTTPS: anyone on the way could read it")
 			}
-			return h.localAs(key, ccfeed.CredentialQuery)
+			p, err := h.localAs(key, ccfeed.CredentialQuery)
+			if err != nil {
+				return nil, err
+			}
+			p.KeyParam = h.KeyParam
+			return p, nil
 		}
 	}
 	if authz == "" {

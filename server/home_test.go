@@ -14,11 +14,12 @@ import (
 
 // powerBIFiles stands in for the Power BI handler another package serves:
 // the home page only needs to know that there is one.
+// The server strips /powerbi before calling it (see server.Config.PowerBI).
 func powerBIFiles() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case "/powerbi/feed.pbids", "/powerbi/project.zip":
-			_, _ = w.Write([]byte("file " + r.URL.Path))
+		case "/feed.pbids", "/project.zip":
+			_, _ = w.Write([]byte("file /powerbi" + r.URL.Path))
 		default:
 			http.NotFound(w, r)
 		}

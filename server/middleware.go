@@ -191,7 +191,7 @@ func (s *Server) logRequest(r *http.Request, inf *info) {
 func routeOf(p string) string {
 	switch {
 	case p == "/healthz", p == "/readyz", p == "/livez", p == "/metrics", p == "/", p == "/signin", p == "/signout",
-		p == "/odata", p == "/odata/", p == "/odata/$metadata":
+		p == "/odata", p == "/odata/", p == "/odata/$metadata", p == "/powerbi/feed.pbids", p == "/powerbi/project.zip":
 		return p
 	case strings.HasPrefix(p, "/powerbi/"):
 		return "/powerbi/"

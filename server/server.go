@@ -89,8 +89,12 @@ type Config struct {
 	// a 400 saying how to narrow it. Zero means DefaultMaxExpanded.
 	MaxExpanded int
 	// PowerBI, when set, serves the Power BI files under /powerbi/
-	// (/powerbi/feed.pbids, /powerbi/project.zip) without a credential;
-	// the home page links them only then.
+	// (/powerbi/feed.pbids, /powerbi/project.zip) without credentials: they
+	// hold the feed's URL and the model's names and descriptions, never rows
+	// or a credential. The handler sees the path with /powerbi stripped and
+	// reads the feed's public service root, built by the same rules as
+	// @odata.nextLink, with ccfeed.ServiceRoot. Nil serves nothing there,
+	// and the home page links them only when set.
 	PowerBI http.Handler
 	// MetricsElsewhere is set when /metrics is served on its own address
 	// (MetricsHandler); the main address then answers 404 for it.
@@ -158,7 +162,19 @@ func (s *Server) Handler() http.Handler {
 		// The Power BI files hold the feed's address and the model, no
 		// data and no credential: no sign-in, so that Power BI Desktop
 		// can open them from a link.
-		r.PathPrefix("/powerbi/").Handler(s.cfg.PowerBI)
+		pb := http.StripPrefix("/powerbi", s.cfg.PowerBI)
+		r.PathPrefix("/powerbi/").Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// No credential is asked for, so the client address pays: a
+			// project is built (some milliseconds) for each new host name
+			// a request claims, and a client must not make that free.
+			release, err := s.limits.acquire("addr:"+clientAddr(r), s.now())
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			defer release()
+			pb.ServeHTTP(w, r.WithContext(ccfeed.WithServiceRoot(r.Context(), s.serviceRoot(r))))
+		}))
 	}
 	odata := r.PathPrefix("/odata").Subrouter()
 	odata.Handle("", s.odata(s.handleServiceDocument))

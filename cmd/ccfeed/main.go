@@ -36,6 +36,7 @@ Usage:
   ccfeed sync --db PATH --sources FILE                           run every configured API pull once
   ccfeed loads [--db PATH] [--tenant T] [--since D]             list loads and pulls with status, counts and rejects
   ccfeed rejects [--db PATH] --load ID | --file NAME             print the records a load refused, and why
+  ccfeed powerbi --url FEED_URL --out DIR [--sets A,B] [--incremental]   write a Power BI project (PBIP) and .pbids for the feed
   ccfeed healthcheck [--url URL]                         probe a running server's /healthz (for containers)
 
 Run "ccfeed <command> -h" for the flags of a command and the environment
@@ -88,6 +89,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdRejects(ctx, args[1:], stdout, stderr)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
+	case "powerbi":
+		return cmdPowerBI(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

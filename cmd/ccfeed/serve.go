@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ccfeed/ccfeed"
@@ -15,6 +16,7 @@ import (
 	"github.com/ccfeed/ccfeed/edm"
 	"github.com/ccfeed/ccfeed/loaders"
 	"github.com/ccfeed/ccfeed/loaders/demo"
+	"github.com/ccfeed/ccfeed/powerbi"
 	"github.com/ccfeed/ccfeed/server"
 	"github.com/ccfeed/ccfeed/store"
 )
@@ -39,6 +41,7 @@ file is refused while the first runs.`, stdout)
 	oidcPath := c.String("oidc", "CCFEED_OIDC", "", "`file` configuring organizational sign-in (issuer, audience, JWKS, claim mappings)")
 	basic := c.Bool("basic", "CCFEED_BASIC", true, "accept the token as the password of HTTP Basic")
 	keyParam := c.String("api-key-param", "CCFEED_API_KEY_PARAM", "access_token", "query `parameter` that may carry the token (Power BI's ApiKeyName); empty disables")
+	insecureFrom := c.String("insecure-credentials-from", "CCFEED_INSECURE_CREDENTIALS_FROM", "", "comma-separated private `networks` (CIDR) from which Basic and URL keys are accepted over plain HTTP, as from loopback; for a container's own network only")
 	trustProxy := c.Bool("trust-proxy", "CCFEED_TRUST_PROXY", false, "believe X-Forwarded-Proto from a TLS-terminating proxy")
 	rate := c.Float("rate-limit", "CCFEED_RATE_LIMIT", server.DefaultLimits.Rate, "requests per second per credential")
 	burst := c.Int("burst", "CCFEED_BURST", server.DefaultLimits.Burst, "requests a credential may send at once after a pause")
@@ -53,6 +56,10 @@ file is refused while the first runs.`, stdout)
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return c.usageErr("--tls-cert and --tls-key go together")
+	}
+	insecureNets, err := auth.ParseNetworks(*insecureFrom)
+	if err != nil {
+		return c.usageErr("--insecure-credentials-from: " + err.Error())
 	}
 	// Files named by flags are read before the database is touched: a
 	// mistake in one stops the server without creating or locking anything.
@@ -103,12 +110,17 @@ file is refused while the first runs.`, stdout)
 	if err != nil {
 		return err
 	}
-	authn := &auth.HTTP{Keys: keySource{ring}, Basic: *basic, KeyParam: *keyParam, TrustProxy: *trustProxy, OIDC: oidc}
+	authn := &auth.HTTP{Keys: keySource{ring}, Basic: *basic, KeyParam: *keyParam, TrustProxy: *trustProxy, OIDC: oidc,
+		InsecureFrom: insecureNets}
 	srv := server.New(server.Config{
 		PublicURL: *publicURL, PageSize: *pageSize, MaxPageSize: *maxPage,
 		QueryTimeout: *timeout, PagingSecret: secret,
 		Limits:           server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent},
 		MetricsElsewhere: *metricsAddr != "",
+		// /powerbi/feed.pbids and /powerbi/project.zip, built for the URL
+		// clients reach the feed at, with the key parameter this feed
+		// accepts as the Web API key credential's ApiKeyName.
+		PowerBI: powerbi.Handler(edm.Default(), powerbi.Options{APIKeyName: *keyParam}),
 	}, edm.Default(), db, authn, log)
 
 	ln, err := net.Listen("tcp", *addr)
@@ -130,6 +142,11 @@ file is refused while the first runs.`, stdout)
 		return err
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("db", *dbPath).Msg("serving")
+	if len(insecureNets) > 0 && *tlsCert == "" {
+		// Said at every start, so the opt-in is never forgotten in a log
+		// nobody reads: it is meant for a container's own network only.
+		log.Warn().Str("networks", *insecureFrom).Msg("accepting Basic passwords and URL keys over plain HTTP from these networks (--insecure-credentials-from)")
+	}
 	startIndexer(ctx, db, log)
 	if err := startPulls(ctx, db, *sources, log); err != nil {
 		return err
@@ -193,6 +210,8 @@ func banner(ctx context.Context, w io.Writer, db *store.DB, scheme, addr, public
 	}
 	fmt.Fprintf(w, "\nccfeed is serving the OData feed at %s\n", root)
 	fmt.Fprintf(w, "Power BI / Excel: Get Data > OData feed > %s\n", root)
+	base := strings.TrimSuffix(root, "odata/")
+	fmt.Fprintf(w, "Power BI project: %spowerbi/project.zip (or %spowerbi/feed.pbids)\n", base, base)
 	isDemo, err := db.Meta(ctx, "demo")
 	if err != nil {
 		return err
