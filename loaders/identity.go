@@ -211,9 +211,10 @@ func shortHash(s string) string {
 }
 
 // mentionRef is the number a fact row keeps for the mention it named (see
-// store.PersonRef): the first 63 bits of the key's SHA-256.
-func mentionRef(key string) int64 {
-	h := sha256.Sum256([]byte(key))
+// store.PersonRef): the first 63 bits of the SHA-256 of the kind and key
+// (an agent and a customer may have the same mention key).
+func mentionRef(kind, key string) int64 {
+	h := sha256.Sum256([]byte(kind + "\x00" + key))
 	var v int64
 	for _, b := range h[:8] {
 		v = v<<8 | int64(b)

@@ -97,6 +97,7 @@ type mentionState struct {
 	kind, key, source string
 	fields            fields
 	idents            map[string]bool
+	name              string // the folded name identifier ("" for none)
 	person            string
 	stored            bool // in the store (else new in this load)
 	dirty             bool // fields changed since stored
@@ -178,9 +179,6 @@ func (b *Batch) Agent(a Agent) (PersonRef, error) {
 	if email != "" {
 		idents = append(idents, "e:"+email)
 	}
-	if name != "" {
-		idents = append(idents, "n:"+foldName(name))
-	}
 	return b.mention(kindAgent, natural, f, idents)
 }
 
@@ -231,6 +229,9 @@ func (b *Batch) Customer(c Customer) (PersonRef, error) {
 }
 
 // mention joins a statement into its mention and returns the reference.
+// Strong identifiers only accumulate; an agent's name (the identifier
+// name-only mentions are matched by) is the mention's joined name field,
+// so it may change when a fresher statement names the agent otherwise.
 func (b *Batch) mention(kind, natural string, f fields, idents []string) (PersonRef, error) {
 	key := b.Source + ":" + natural
 	st, err := b.mentionState(kind, key)
@@ -244,8 +245,17 @@ func (b *Batch) mention(kind, natural string, f fields, idents []string) (Person
 			added = append(added, id)
 		}
 	}
+	oldName := st.name
+	if kind == kindAgent {
+		if n := foldName(st.fields["name"].V); n != st.name {
+			st.name = n
+			if n != "" {
+				added = append(added, "n:"+n)
+			}
+		}
+	}
 	switch {
-	case !st.stored || len(added) > 0:
+	case !st.stored || len(added) > 0 || oldName != st.name:
 		for _, id := range added {
 			st.idents[id] = true
 		}
@@ -257,12 +267,18 @@ func (b *Batch) mention(kind, natural string, f fields, idents []string) (Person
 		if err := b.storeMention(st); err != nil {
 			return PersonRef{}, err
 		}
+		if oldName != st.name && oldName != "" {
+			delete(st.idents, "n:"+oldName)
+			if err := b.lt.RemoveIdent(b.ctx, b.Tenant, kind, key, "n:"+oldName); err != nil {
+				return PersonRef{}, err
+			}
+		}
 		if err := b.lt.AddIdents(b.ctx, b.Tenant, kind, key, added); err != nil {
 			return PersonRef{}, err
 		}
 		b.people.dirty[kind][st.person] = true
-		if len(st.idents) > 0 {
-			if err := b.reidentify(kind, key, isNew); err != nil {
+		if len(st.idents) > 0 || oldName != "" {
+			if err := b.reidentify(kind, key, isNew, oldName); err != nil {
 				return PersonRef{}, err
 			}
 		}
@@ -275,7 +291,7 @@ func (b *Batch) mention(kind, natural string, f fields, idents []string) (Person
 			return PersonRef{}, err
 		}
 	}
-	return PersonRef{ID: st.person, Mention: mentionRef(key)}, nil
+	return PersonRef{ID: st.person, Mention: mentionRef(kind, key)}, nil
 }
 
 // mentionState returns the mention from the cache, the store or new.
@@ -301,6 +317,9 @@ func (b *Batch) mentionState(kind, key string) (*mentionState, error) {
 		}
 		for _, id := range m.Idents {
 			st.idents[id] = true
+			if n, ok := strings.CutPrefix(id, "n:"); ok {
+				st.name = n
+			}
 		}
 		st.person, st.stored = m.Person, true
 	}
@@ -359,9 +378,10 @@ var MoveBudget = 100_000
 // reidentify works out again the people of the mentions the identity of
 // mention key depends on (see identity.go), records the mentions that
 // changed person, and the moves of their fact rows. isNew says the mention
-// was just created: no fact row names it yet, so it needs no move.
-func (b *Batch) reidentify(kind, key string, isNew bool) error {
-	r, err := b.region(kind, key)
+// was just created: no fact row names it yet, so it needs no move. oldName
+// is a name the mention no longer has.
+func (b *Batch) reidentify(kind, key string, isNew bool, oldName string) error {
+	r, err := b.region(kind, key, oldName)
 	if err != nil {
 		return err
 	}
@@ -379,7 +399,7 @@ func (b *Batch) reidentify(kind, key string, isNew bool) error {
 			st.person = person
 		}
 		if !(isNew && m.key == key) {
-			if err := b.lt.RecordMove(b.ctx, b.Tenant, kind, mentionRef(m.key), old, person); err != nil {
+			if err := b.lt.RecordMove(b.ctx, b.Tenant, kind, mentionRef(kind, m.key), old, person); err != nil {
 				return err
 			}
 		}
@@ -405,13 +425,19 @@ type region struct {
 // them changed. An identifier or name that has just become shared or
 // crowded (its count is one past the limit) brings every mention carrying
 // it into the core, since they may part.
-func (b *Batch) region(kind, seed string) (*region, error) {
+func (b *Batch) region(kind, seed, oldName string) (*region, error) {
 	r := &region{person: map[string]string{}, shared: map[string]bool{}, crowded: map[string]bool{}}
 	seen := map[string]bool{}     // mentions loaded
 	core := map[string]bool{}     // mentions whose names are followed
 	explored := map[string]bool{} // identifiers and names already followed
 	coreQ, ctxQ := []string{seed}, []string(nil)
 	var names []string
+	if oldName != "" {
+		// The seed's former name: its other mentions may part from the
+		// seed's person, or join another.
+		explored["n:"+oldName] = true
+		names = append(names, "n:"+oldName)
+	}
 	for len(coreQ)+len(ctxQ)+len(names) > 0 {
 		var batch []string
 		inCore := len(coreQ) > 0

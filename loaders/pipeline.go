@@ -72,8 +72,11 @@ func LoadFiles(ctx context.Context, db *store.DB, tenant string, paths []string,
 		}
 		_, _ = db.CheckpointWAL(ctx)
 	}
-	// A failure here leaves the new rows for the next indexing; the loads
-	// themselves are committed and reported as they are.
+	// A failure here leaves the new rows for the next indexing (and rows
+	// to move between people for the next drain: reads follow pending
+	// moves meanwhile); the loads themselves are committed and reported as
+	// they are.
+	_, _ = db.DrainMoves(ctx, 50_000)
 	_, _ = db.IndexText(ctx)
 	_, _ = db.CheckpointWAL(ctx)
 	return out

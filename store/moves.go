@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 )
 
 // When the people a load touched are worked out again, a mention may end up
@@ -27,7 +26,7 @@ func init() {
 			ref     INTEGER NOT NULL,
 			from_id TEXT NOT NULL,
 			to_id   TEXT NOT NULL,
-			PRIMARY KEY (tenant, kind, ref, from_id)
+			PRIMARY KEY (tenant, ref, from_id)
 		) WITHOUT ROWID`,
 	)
 }
@@ -47,10 +46,10 @@ func (lt *LoadTx) RecordMove(ctx context.Context, tenant, kind string, ref int64
 		sql  string
 		args []any
 	}{
-		{`UPDATE ccfeed_moves SET to_id = ? WHERE tenant = ? AND kind = ? AND ref = ? AND to_id = ?`, []any{to, tenant, kind, ref, from}},
+		{`UPDATE ccfeed_moves SET to_id = ? WHERE tenant = ? AND ref = ? AND to_id = ?`, []any{to, tenant, ref, from}},
 		{`INSERT INTO ccfeed_moves (tenant, kind, ref, from_id, to_id) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, kind, ref, from_id) DO UPDATE SET to_id = excluded.to_id`, []any{tenant, kind, ref, from, to}},
-		{`DELETE FROM ccfeed_moves WHERE tenant = ? AND kind = ? AND ref = ? AND from_id = to_id`, []any{tenant, kind, ref}},
+			ON CONFLICT (tenant, ref, from_id) DO UPDATE SET to_id = excluded.to_id`, []any{tenant, kind, ref, from, to}},
+		{`DELETE FROM ccfeed_moves WHERE tenant = ? AND ref = ? AND from_id = to_id`, []any{tenant, ref}},
 	} {
 		if _, err := lt.tx.ExecContext(ctx, stmt.sql, stmt.args...); err != nil {
 			return fmt.Errorf("store: recording a move: %w", err)
@@ -149,8 +148,8 @@ func (db *DB) drainMoves(ctx context.Context, tx *sql.Tx, budget int) (int, bool
 		if !complete {
 			return done, true, nil
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM ccfeed_moves WHERE tenant = ? AND kind = ? AND ref = ? AND from_id = ?`,
-			m.tenant, m.kind, m.ref, m.from); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ccfeed_moves WHERE tenant = ? AND ref = ? AND from_id = ?`,
+			m.tenant, m.ref, m.from); err != nil {
 			return done, i < len(moves)-1, err
 		}
 	}
@@ -177,4 +176,13 @@ func (db *DB) PendingMoves(ctx context.Context) (int, error) {
 	return n, err
 }
 
-var _ = strings.Join
+// movedColumn is how a read sees a foreign key to a person while moves are
+// pending for its tenants: the person the row's mention moved to, else the
+// stored one. It costs a lookup per row, so the translator uses it only
+// while the scope's tenants have pending moves (scope.moved); once drained,
+// reads use the column itself and its index again.
+func movedColumn(q func(string) string, alias, fk, ref string) string {
+	c := alias + "." + q(fk)
+	return "coalesce((SELECT ccfeed_mv.to_id FROM ccfeed_moves AS ccfeed_mv WHERE ccfeed_mv.tenant = " + alias + "." + q("tenantId") +
+		" AND ccfeed_mv.ref = " + alias + "." + q(ref) + " AND ccfeed_mv.from_id = " + c + "), " + c + ")"
+}

@@ -127,6 +127,18 @@ func (lt *LoadTx) AddIdents(ctx context.Context, tenant, kind, key string, ident
 	return nil
 }
 
+// RemoveIdent drops an identifier of a mention (an agent's name, which is
+// whatever the freshest statement says, so it can change).
+func (lt *LoadTx) RemoveIdent(ctx context.Context, tenant, kind, key, ident string) error {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = lt.tx.ExecContext(ctx, `DELETE FROM ccfeed_mention_ids WHERE tenant = ? AND kind = ? AND ident = ? AND mention = ?`,
+		tenant, kind, ident, key)
+	return err
+}
+
 // MentionsWith returns, for each identifier, the keys of the mentions that
 // carry it, at most limit+1 of them: a caller that sees more than limit
 // knows the identifier is shared without reading every mention.

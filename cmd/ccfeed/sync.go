@@ -50,6 +50,9 @@ Run every configured API pull once, then exit. The database must exist.`, stdout
 	// and the write-ahead log does not keep it (a server holding the
 	// database open would stop SQLite from checkpointing when this process
 	// closes it).
+	if _, err := db.DrainMoves(ctx, drainBatch); err != nil {
+		return err
+	}
 	if _, err := db.IndexText(ctx); err != nil {
 		return err
 	}
