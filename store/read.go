@@ -31,7 +31,7 @@ func (db *DB) scopeFor(ctx context.Context, p *ccfeed.Principal) (*scope, error)
 	// after a merge of people too big for its load to finish.
 	moved, err := db.pendingMoves(ctx, s.tenants)
 	if err != nil {
-		return nil, err
+		return nil, wrapQueryErr(ctx, err)
 	}
 	s.moved = moved
 	return s, nil
