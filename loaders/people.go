@@ -3,6 +3,7 @@ package loaders
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,32 +72,110 @@ func (o obs) beats(p obs) bool {
 	return o.V > p.V
 }
 
-// fields is what one mention says, field by field.
-type fields map[string]obs
+// field is one field of a mention: the column it lands in and the
+// statement.
+type field struct {
+	col string
+	obs
+}
+
+// fields is what one mention says, field by field, sorted by column. A
+// slice, not a map: a load keeps tens of thousands of mentions in memory
+// (peopleCached), and a map per mention tripled a large load's heap. It is
+// stored as a JSON object of column -> {v, f}.
+type fields []field
+
+// get returns the statement of a column, if any.
+func (f fields) get(col string) (obs, bool) {
+	for _, x := range f {
+		if x.col == col {
+			return x.obs, true
+		}
+	}
+	return obs{}, false
+}
+
+// put adds a statement for a column (one the fields do not have yet), in
+// its place.
+func (f *fields) put(col string, o obs) {
+	i := len(*f)
+	for i > 0 && (*f)[i-1].col > col {
+		i--
+	}
+	*f = slices.Insert(*f, i, field{col, o})
+}
 
 // join adds what another statement of the same mention says: a value beats
 // no value, then the fresher statement wins. It reports whether anything
 // changed. Joining is commutative, associative and idempotent, which is
 // what makes a mention the same whatever order its statements arrive in.
-func (f fields) join(o fields) bool {
+func (f *fields) join(o fields) bool {
 	changed := false
-	for k, v := range o {
-		if v.V == "" {
+	for _, x := range o {
+		if x.V == "" {
 			continue
 		}
-		if cur, ok := f[k]; !ok || v.beats(cur) {
-			f[k] = v
+		i := sort.Search(len(*f), func(i int) bool { return (*f)[i].col >= x.col })
+		switch {
+		case i < len(*f) && (*f)[i].col == x.col:
+			if x.beats((*f)[i].obs) {
+				(*f)[i].obs = x.obs
+				changed = true
+			}
+		default:
+			*f = append(*f, field{})
+			copy((*f)[i+1:], (*f)[i:])
+			(*f)[i] = x
 			changed = true
 		}
 	}
 	return changed
 }
 
+// MarshalJSON writes the fields as an object of column -> statement, in
+// column order.
+func (f fields) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 32*len(f)+2)
+	b = append(b, '{')
+	for i, x := range f {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, x.col)
+		b = append(b, `:{"v":`...)
+		v, err := json.Marshal(x.V)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, v...)
+		if x.F != 0 {
+			b = append(b, `,"f":`...)
+			b = strconv.AppendInt(b, x.F, 10)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (f *fields) UnmarshalJSON(b []byte) error {
+	var m map[string]obs
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*f = (*f)[:0]
+	for k, v := range m {
+		*f = append(*f, field{k, v})
+	}
+	sort.Slice(*f, func(i, j int) bool { return (*f)[i].col < (*f)[j].col })
+	return nil
+}
+
 // mentionState is a mention a load has met, as it stands.
 type mentionState struct {
 	kind, key, source string
 	fields            fields
-	idents            map[string]bool
+	idents            []string
 	name              string // the folded name identifier ("" for none)
 	person            string
 	stored            bool // in the store (else new in this load)
@@ -119,7 +198,7 @@ func newPeople() *people {
 // peopleCached bounds the mentions a load keeps in memory (a report names
 // tens of thousands of customers): past it, what they changed is written
 // and the cache starts again. A variable so that tests can make it small.
-var peopleCached = 1 << 16
+var peopleCached = 1 << 14
 
 // dirtyPeople bounds the people a load derives at once.
 var dirtyPeople = 1 << 14
@@ -153,10 +232,10 @@ func (b *Batch) Agent(a Agent) (PersonRef, error) {
 	default:
 		return PersonRef{}, nil
 	}
-	f := fields{}
+	var f fields
 	put := func(col, v string) {
 		if v = strings.TrimSpace(v); v != "" {
-			f[col] = obs{V: v, F: a.Fresh}
+			f.put(col, obs{V: v, F: a.Fresh})
 		}
 	}
 	put("name", name)
@@ -201,10 +280,10 @@ func (b *Batch) Customer(c Customer) (PersonRef, error) {
 	default:
 		return PersonRef{}, nil
 	}
-	f := fields{}
+	var f fields
 	put := func(col, v string) {
 		if v = strings.TrimSpace(v); v != "" {
-			f[col] = obs{V: v, F: c.Fresh}
+			f.put(col, obs{V: v, F: c.Fresh})
 		}
 	}
 	put("firstName", c.FirstName)
@@ -241,13 +320,14 @@ func (b *Batch) mention(kind, natural string, f fields, idents []string) (Person
 	changed := st.fields.join(f)
 	var added []string
 	for _, id := range idents {
-		if !st.idents[id] {
+		if !slices.Contains(st.idents, id) {
 			added = append(added, id)
 		}
 	}
 	oldName := st.name
 	if kind == kindAgent {
-		if n := foldName(st.fields["name"].V); n != st.name {
+		name, _ := st.fields.get("name")
+		if n := foldName(name.V); n != st.name {
 			st.name = n
 			if n != "" {
 				added = append(added, "n:"+n)
@@ -256,9 +336,7 @@ func (b *Batch) mention(kind, natural string, f fields, idents []string) (Person
 	}
 	switch {
 	case !st.stored || len(added) > 0 || oldName != st.name:
-		for _, id := range added {
-			st.idents[id] = true
-		}
+		st.idents = append(st.idents, added...)
 		isNew := !st.stored
 		if isNew {
 			// A mention with no identifier stands alone: no need to ask.
@@ -268,7 +346,7 @@ func (b *Batch) mention(kind, natural string, f fields, idents []string) (Person
 			return PersonRef{}, err
 		}
 		if oldName != st.name && oldName != "" {
-			delete(st.idents, "n:"+oldName)
+			st.idents = slices.DeleteFunc(st.idents, func(id string) bool { return id == "n:"+oldName })
 			if err := b.lt.RemoveIdent(b.ctx, b.Tenant, kind, key, "n:"+oldName); err != nil {
 				return PersonRef{}, err
 			}
@@ -310,13 +388,13 @@ func (b *Batch) mentionState(kind, key string) (*mentionState, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &mentionState{kind: kind, key: key, source: b.Source, fields: fields{}, idents: map[string]bool{}}
+	st := &mentionState{kind: kind, key: key, source: b.Source}
 	if m.Present {
 		if err := json.Unmarshal(m.Fields, &st.fields); err != nil {
 			return nil, fmt.Errorf("loaders: mention %s: %w", key, err)
 		}
+		st.idents = m.Idents
 		for _, id := range m.Idents {
-			st.idents[id] = true
 			if n, ok := strings.CutPrefix(id, "n:"); ok {
 				st.name = n
 			}
@@ -547,18 +625,36 @@ func (b *Batch) derivePeople(kind string, persons map[string]bool) error {
 	if len(persons) == 0 {
 		return nil
 	}
+	// A mention without any identifier is its person's only mention
+	// (nothing can link another to it): its row is derived from what the
+	// load holds, without asking the store. Most customers of a two-way
+	// report are such (a ccid and names).
+	byPerson := map[string][]said{}
+	for _, st := range b.people.cache {
+		if st.kind == kind && len(st.idents) == 0 && persons[st.person] {
+			byPerson[st.person] = []said{{key: st.key, source: st.source, fields: st.fields}}
+		}
+	}
 	list := make([]string, 0, len(persons))
+	var ask []string
 	for p := range persons {
 		list = append(list, p)
+		if byPerson[p] == nil {
+			ask = append(ask, p)
+		}
 	}
 	sort.Strings(list)
-	ms, err := b.lt.MentionsOf(b.ctx, b.Tenant, kind, list)
+	sort.Strings(ask)
+	ms, err := b.lt.MentionsOf(b.ctx, b.Tenant, kind, ask)
 	if err != nil {
 		return err
 	}
-	byPerson := map[string][]store.Mention{}
 	for _, m := range ms {
-		byPerson[m.Person] = append(byPerson[m.Person], m)
+		var f fields
+		if err := json.Unmarshal(m.Fields, &f); err != nil {
+			return fmt.Errorf("loaders: mention %s: %w", m.Key, err)
+		}
+		byPerson[m.Person] = append(byPerson[m.Person], said{key: m.Key, source: m.Source, fields: f})
 	}
 	set := personSet[kind]
 	for _, p := range list {
@@ -582,3 +678,9 @@ func (b *Batch) derivePeople(kind string, persons map[string]bool) error {
 }
 
 var personSet = map[string]string{kindAgent: "Agents", kindCustomer: "Customers"}
+
+// said is what one mention says, for deriving its person's row.
+type said struct {
+	key, source string
+	fields      fields
+}

@@ -1,7 +1,6 @@
 package loaders
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -80,22 +79,18 @@ func rankOf(list []string, src string) int {
 }
 
 // derivePerson builds the row of person from its mentions.
-func (b *Batch) derivePerson(kind, person string, ms []store.Mention) (*store.Row, error) {
+func (b *Batch) derivePerson(kind, person string, ms []said) (*store.Row, error) {
 	type stmt struct {
-		m *store.Mention
+		m *said
 		o obs
 	}
 	byCol := map[string][]stmt{}
 	sources := map[string]bool{}
 	for i := range ms {
 		m := &ms[i]
-		sources[m.Source] = true
-		var f fields
-		if err := json.Unmarshal(m.Fields, &f); err != nil {
-			return nil, fmt.Errorf("loaders: mention %s: %w", m.Key, err)
-		}
-		for col, o := range f {
-			byCol[col] = append(byCol[col], stmt{m, o})
+		sources[m.source] = true
+		for _, x := range m.fields {
+			byCol[x.col] = append(byCol[x.col], stmt{m, x.obs})
 		}
 	}
 	set := b.model.Set(personSet[kind])
@@ -127,23 +122,23 @@ func (b *Batch) derivePerson(kind, person string, ms []store.Mention) (*store.Ro
 		}
 		sort.Slice(cands, func(i, j int) bool {
 			a, c := cands[i], cands[j]
-			if pa, pc := rankOf(rule.prefer, a.m.Source), rankOf(rule.prefer, c.m.Source); pa != pc {
+			if pa, pc := rankOf(rule.prefer, a.m.source), rankOf(rule.prefer, c.m.source); pa != pc {
 				return pa < pc
 			}
 			if a.o.F != c.o.F {
 				return a.o.F > c.o.F
 			}
-			if ra, rc := rankOf(sourceRank, a.m.Source), rankOf(sourceRank, c.m.Source); ra != rc {
+			if ra, rc := rankOf(sourceRank, a.m.source), rankOf(sourceRank, c.m.source); ra != rc {
 				return ra < rc
 			}
-			if a.m.Key != c.m.Key {
-				return a.m.Key < c.m.Key
+			if a.m.key != c.m.key {
+				return a.m.key < c.m.key
 			}
 			return a.o.V < c.o.V
 		})
 		v, err := typed(set.Type.Table.Column(rule.col), cands[0].o.V)
 		if err != nil {
-			return nil, fmt.Errorf("loaders: %s of mention %s: %w", rule.col, cands[0].m.Key, err)
+			return nil, fmt.Errorf("loaders: %s of mention %s: %w", rule.col, cands[0].m.key, err)
 		}
 		r.Set(rule.col, v)
 	}
