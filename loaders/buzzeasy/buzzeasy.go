@@ -11,12 +11,14 @@
 // ignored and reported once per file in LoadRejects; the record is loaded.
 //
 // Keys: a row's id is tenant:buzzeasy:<Buzzeasy id>, and every foreign key
-// (channelId, queueId, conversationId, agentId, nextConversationId,
-// workitemId, ...) is rewritten the same way, so navigation joins rows loaded
-// from different tables and pages. Natural key: id per table; a later copy of
-// a row replaces the stored one (lookup tables are refreshed once a day and
-// may set deletedAt later). Buzzeasy rows carry no version, so the copy
-// loaded last wins: load pages in the order they were pulled.
+// (channelId, queueId, conversationId, nextConversationId, workitemId, ...)
+// is rewritten the same way, so navigation joins rows loaded from different
+// tables and pages. Agents and customers are people, derived from every
+// source's mentions: an Agents record, an agent's Users row, and every
+// agentId and customerId are mentions (see row and resolvePeople). Natural
+// key: id per table; every distinct copy of a row is kept, and the row is
+// derived from all of them, newest first (see row), whatever the order the
+// pages were loaded in.
 //
 // Times: Buzzeasy writes most timestamps twice, tenant-local without offset
 // and UTC. The UTC field is used; the store derives the local twin from it
