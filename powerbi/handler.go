@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"strings"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ccfeed/ccfeed"
