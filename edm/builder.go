@@ -270,7 +270,42 @@ func (b *builder) personRefs() {
 	}
 }
 
+// ModifiedColumn is the property that says when a fact row's values last
+// changed, for incremental refresh ("detect data changes").
+const ModifiedColumn = "modifiedAtUTC"
+
+// modifiedTimes gives every fact table (one that no lookup or admin set
+// reads) a modifiedAtUTC, and every type over it the property.
+func (b *builder) modifiedTimes() {
+	facts := map[*Table]bool{}
+	for _, t := range b.m.Tables {
+		facts[t] = true
+	}
+	for _, s := range b.m.Sets {
+		if s.Lookup || s.AdminOnly {
+			facts[s.Type.Table] = false
+		}
+	}
+	for _, t := range b.m.Tables {
+		if !facts[t] {
+			continue
+		}
+		p := &Property{Name: ModifiedColumn, Type: DateTimeOffset, Nullable: true, LoadTime: true,
+			Description: "When ccfeed last stored a change to this row's values: set when the row is first loaded and whenever a load (or another source's data) changes any of its values; a load that changes nothing leaves it. For incremental refresh's \"detect data changes\". In UTC."}
+		p.table, p.index = t, len(t.Columns)
+		t.Columns = append(t.Columns, p)
+		t.byName[p.Name] = p
+		for _, et := range b.m.Types {
+			if et.Table == t {
+				et.Properties = append(et.Properties, p)
+				et.props[p.Name] = p
+			}
+		}
+	}
+}
+
 func (b *builder) build() (*Model, error) {
+	b.modifiedTimes()
 	b.pairPartners()
 	b.indexColumns()
 	b.personRefs()

@@ -32,6 +32,10 @@ type Property struct {
 	// Internal columns are stored but never served: no entity type has
 	// them and $metadata does not name them.
 	Internal bool
+	// LoadTime is set on modifiedAtUTC: the store writes it, with the time
+	// of the write transaction, when a row is inserted or any other value
+	// of it changes; loaders never set it.
+	LoadTime bool
 	// Ref is set on a foreign key to a person (Agents, Customers): the
 	// internal column that holds which mention of the person the source
 	// named (see README, "How sources merge"). The foreign key holds the

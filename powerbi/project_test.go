@@ -128,15 +128,15 @@ func TestActivate(t *testing.T) {
 }
 
 // TestNoModifiedNoPolling: without modifiedAtUTC in the model, incremental
-// refresh has no pollingExpression anywhere; with it on one set, that set
-// alone polls it.
+// refresh has no pollingExpression anywhere; with it (the model has it on
+// every fact set), every fact table polls it.
 func TestNoModifiedNoPolling(t *testing.T) {
 	for _, tc := range []struct {
 		m     *edm.Model
 		polls []string
 	}{
-		{edm.Default(), nil},
-		{withModified(edm.Default(), "Workitems"), []string{"Workitems"}},
+		{withoutModified(edm.Default()), nil},
+		{edm.Default(), []string{"AgentStates", "BotSegments", "Conversations", "Messages", "QueueSegments", "Workitems"}},
 	} {
 		files, err := Project(tc.m, Options{FeedURL: "https://h/", Incremental: true})
 		if err != nil {

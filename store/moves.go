@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
+
+	"github.com/ccfeed/ccfeed/edm"
 )
 
 // When the people a load touched are worked out again, a mention may end up
@@ -130,8 +133,16 @@ func (db *DB) drainMoves(ctx context.Context, tx *sql.Tx, budget int) (int, bool
 					complete = false
 					break
 				}
-				res, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE %[1]s SET %[2]s = ? WHERE rowid IN (SELECT rowid FROM %[1]s WHERE %[3]s = ? AND %[2]s = ? AND %[4]s = ? LIMIT ?)`,
-					q(c.table), q(c.fk), q("tenantId"), q(c.ref)), m.to, m.tenant, m.from, m.ref, limit)
+				set := q(c.fk) + " = ?"
+				args := []any{m.to}
+				if c.modified {
+					// The row's agent or customer changed: a refresh
+					// polling modifiedAtUTC must see it.
+					set += ", " + q(edm.ModifiedColumn) + " = ?"
+					args = append(args, time.Now().UnixMilli())
+				}
+				res, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE %[1]s SET %[5]s WHERE rowid IN (SELECT rowid FROM %[1]s WHERE %[3]s = ? AND %[2]s = ? AND %[4]s = ? LIMIT ?)`,
+					q(c.table), q(c.fk), q("tenantId"), q(c.ref), set), append(args, m.tenant, m.from, m.ref, limit)...)
 				if err != nil {
 					return done, true, fmt.Errorf("store: moving %s rows: %w", c, err)
 				}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/ccfeed/ccfeed/edm"
 	"strings"
 )
 
@@ -291,12 +292,16 @@ func (db *DB) personColumns(kind string) []fkColumn {
 				continue
 			}
 			seen[k] = true
-			out = append(out, fkColumn{table: fk.Table().Name, fk: fk.Column(), ref: fk.Ref.Column()})
+			out = append(out, fkColumn{table: fk.Table().Name, fk: fk.Column(), ref: fk.Ref.Column(),
+				modified: fk.Table().Column(edm.ModifiedColumn) != nil})
 		}
 	}
 	return out
 }
 
-type fkColumn struct{ table, fk, ref string }
+type fkColumn struct {
+	table, fk, ref string
+	modified       bool // the table has modifiedAtUTC
+}
 
 func (c fkColumn) String() string { return strings.Join([]string{c.table, c.fk}, ".") }

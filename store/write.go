@@ -101,6 +101,11 @@ type Writer struct {
 	// Counts per table name. Rows given to Put are counted when they are
 	// written: read Counts after Flush.
 	Counts map[string]*Counts
+	// now is when the write transaction began: what modifiedAtUTC says
+	// for the rows it inserts or changes. Transactions that write are one
+	// at a time, so these times grow in the order changes are committed,
+	// which is what a refresh that polls for the greatest one needs.
+	now time.Time
 }
 
 // Counts tallies outcomes.
@@ -116,7 +121,8 @@ type tableStmts struct {
 // NewWriter starts writing in tx.
 func (db *DB) NewWriter(tx *sql.Tx) *Writer {
 	return &Writer{db: db, tx: tx, stmts: map[*edm.Table]*tableStmts{}, zones: map[string]*time.Location{},
-		inserts: map[insertKey]*counted{}, pending: map[*edm.Table]*pendingTable{}, Counts: map[string]*Counts{}}
+		inserts: map[insertKey]*counted{}, pending: map[*edm.Table]*pendingTable{}, Counts: map[string]*Counts{},
+		now: time.Now()}
 }
 
 // Close releases the prepared statements.
@@ -275,6 +281,10 @@ func (w *Writer) rowValues(ctx context.Context, r *Row) ([]any, string, error) {
 	vals := w.vals[:len(t.Columns)]
 	for i, c := range t.Columns {
 		vals[i] = storageValue(c, r.Values[i])
+		if c.LoadTime {
+			vals[i] = w.now.UnixMilli()
+			continue
+		}
 		if c.UTC != nil {
 			// The local twin always follows its UTC instant, read the way
 			// storageValue reads it, so the two are NULL together.
@@ -372,7 +382,7 @@ func (w *Writer) updateRow(ctx context.Context, t *edm.Table, vals []any, tenant
 	}
 	args = append(args, tenant, id)
 	for i, c := range t.Columns {
-		if c.Name != "id" {
+		if c.Name != "id" && !c.LoadTime {
 			args = append(args, vals[i])
 		}
 	}
@@ -457,6 +467,11 @@ func (w *Writer) update(ctx context.Context, t *edm.Table, s *tableStmts, keep s
 			continue
 		}
 		col := q(c.Column())
+		if c.LoadTime {
+			// Written with the change, never a reason for one.
+			sets = append(sets, col+" = ?")
+			continue
+		}
 		if keep == "*" || kept[c.Name] {
 			sets = append(sets, col+" = COALESCE(?, "+col+")")
 			diffs = append(diffs, "COALESCE(?, "+col+") IS NOT "+col)

@@ -9,8 +9,9 @@ import (
 )
 
 // Rows returns every row of table, ordered by id, each as one line of
-// "column=value;" pairs. The internal row id (rid) is left out: two
-// databases loaded the same way may number their rows differently.
+// "column=value;" pairs. The internal row id (rid) and the time a row was
+// written (modifiedAtUTC) are left out: two databases loaded the same way
+// may number their rows differently, and were loaded at different times.
 func Rows(db *sql.DB, table string) ([]string, error) {
 	rows, err := db.Query(`SELECT * FROM "` + strings.ReplaceAll(table, `"`, `""`) + `" ORDER BY id`)
 	if err != nil {
@@ -33,7 +34,7 @@ func Rows(db *sql.DB, table string) ([]string, error) {
 		}
 		var line strings.Builder
 		for i, c := range cols {
-			if c != "rid" {
+			if c != "rid" && c != "modifiedAtUTC" {
 				fmt.Fprintf(&line, "%s=%v;", c, vals[i])
 			}
 		}

@@ -105,8 +105,8 @@ func snapshot(t *testing.T, db *store.DB) map[string]tableSum {
 			}
 			n++
 			for i, v := range vals {
-				if cols[i] == "rid" {
-					continue // the store's internal row id: the order rows arrived in
+				if cols[i] == "rid" || cols[i] == edm.ModifiedColumn {
+					continue // the store's internal row id (the order rows arrived in) and when rows were written
 				}
 				if b, ok := v.([]byte); ok {
 					v = string(b)
