@@ -177,4 +177,3 @@ func join(path, key string) string {
 	}
 	return path + "." + key
 }
-

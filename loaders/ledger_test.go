@@ -402,19 +402,23 @@ func (fx *fixture) column(file, header string) ([]string, bool) {
 }
 
 // path returns the values at a JSON path of a test file (after cutting
-// prefix from the file's paths).
+// prefix from the file's paths). A file carries the field when it has a
+// value there that is not null, or an object or list with content (a
+// transcript, an object of attributes).
 func (fx *fixture) path(file, path, prefix string) ([]string, bool) {
 	var out []string
 	found := false
 	for _, l := range jsonLeaves(string(fx.read(file))) {
-		if strings.TrimPrefix(l.Path, prefix) == path {
+		p := strings.TrimPrefix(l.Path, prefix)
+		switch {
+		case p == path && l.Value != "" && l.Value != "null":
+			out = append(out, l.Value)
 			found = true
-			if l.Value != "" && l.Value != "null" {
-				out = append(out, l.Value)
-			}
+		case strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[]"):
+			found = true
 		}
 	}
-	return out, found && len(out) > 0
+	return out, found
 }
 
 // attribute returns the values of a field of a LivePerson engagement
