@@ -176,6 +176,11 @@ type fixture struct {
 
 const ledgerTenant = "ledger"
 
+// ledgerZone is the test tenant's time zone: the local-time sources
+// (two-way, ino, Buzzeasy's local-only times) need one, and a ledger's local
+// values are read in it.
+const ledgerZone = "Europe/Paris"
+
 // loadFixture loads every file of the source's test folder, in name order,
 // through loaders.LoadFile. Every file must load without a reject, except
 // a Buzzeasy report of a field the loader does not know, which must be a
@@ -191,7 +196,7 @@ func loadFixture(t *testing.T, kind string, entries []ledgerEntry) *fixture {
 	ctx := context.Background()
 	// The local-time sources (two-way, ino, Buzzeasy's local-only times)
 	// need the tenant's zone.
-	if err := db.SetTenantTimezone(ctx, ledgerTenant, "Europe/Paris"); err != nil {
+	if err := db.SetTenantTimezone(ctx, ledgerTenant, ledgerZone); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range files {
@@ -311,8 +316,22 @@ func sameValue(p *edm.Property, stored any, want string) bool {
 		if !ok {
 			return false
 		}
-		w, ok := instant(want)
+		w, ok := instant(want, time.UTC)
 		return ok && w.Equal(time.UnixMilli(ms))
+	case p.Type == edm.DateTimeOffset:
+		// A tenant-local twin, stored as text with its offset; a value
+		// without an offset is a wall time of the tenant's zone.
+		s, ok := stored.(string)
+		if !ok {
+			return false
+		}
+		loc, err := time.LoadLocation(ledgerZone)
+		if err != nil {
+			return false
+		}
+		g, ok1 := instant(s, loc)
+		w, ok2 := instant(want, loc)
+		return ok1 && ok2 && g.Equal(w)
 	case p.Type == edm.Boolean:
 		b, err := strconv.ParseBool(want)
 		n, ok := stored.(int64)
@@ -333,12 +352,13 @@ func sameValue(p *edm.Property, stored any, want string) bool {
 	return render(p, stored) == want
 }
 
-// instant reads a time written in a ledger or a test file.
-func instant(s string) (time.Time, bool) {
+// instant reads a time written in a ledger or a test file: ISO 8601 (a
+// wall time without offset is read in loc), or epoch milliseconds.
+func instant(s string, loc *time.Location) (time.Time, bool) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 1e11 {
 		return time.UnixMilli(n), true
 	}
-	t, err := loaders.ParseTime(s, time.UTC)
+	t, err := loaders.ParseTime(s, loc)
 	return t, err == nil
 }
 
