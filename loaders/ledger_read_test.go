@@ -110,7 +110,8 @@ func readLedger(text string) ([]ledgerEntry, []error) {
 				errs = append(errs, fmt.Errorf("line %d: a dropped field needs its reason", n))
 			}
 		} else {
-			for _, m := range backticked.FindAllStringSubmatch(where, -1) {
+			spans := backticked.FindAllStringSubmatch(where, -1)
+			for _, m := range spans {
 				t, err := parseTarget(m[1])
 				if err != nil {
 					errs = append(errs, fmt.Errorf("line %d: %v", n, err))
@@ -118,7 +119,7 @@ func readLedger(text string) ([]ledgerEntry, []error) {
 				}
 				e.Targets = append(e.Targets, t)
 			}
-			if len(e.Targets) == 0 {
+			if len(spans) == 0 {
 				errs = append(errs, fmt.Errorf("line %d: neither a target in backticks nor \"dropped: reason\"", n))
 			}
 		}
