@@ -34,9 +34,14 @@ func (l *loader) captured(ix *interaction, conv string, agentIDs map[string]load
 				return err
 			}
 		}
-		// The linked record's id (a ticket or case number) beside its title.
-		if h.Name != "" && h.HookID != "" {
-			if err := put("hook:"+key+":hookId", "hook", name+".hookId", h.HookID, "string", h.At); err != nil {
+		// The linked record's id (a ticket or case number) beside its
+		// title, and who linked it: the CxEngage agent and the user of
+		// the third-party system.
+		for _, f := range []struct{ field, v string }{{"hookId", h.HookID}, {"agentId", h.Agent}, {"hookedBy", h.HookedBy}} {
+			if f.v == "" || f.field == "hookId" && h.Name == "" {
+				continue
+			}
+			if err := put("hook:"+key+":"+f.field, "hook", name+"."+f.field, f.v, "string", h.At); err != nil {
 				return err
 			}
 		}

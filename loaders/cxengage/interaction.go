@@ -122,6 +122,8 @@ type rawHook struct {
 	HookType          text `json:"hookType"`
 	HookSubType       text `json:"hookSubType"`
 	Timestamp         text `json:"timestamp"`
+	AgentID           text `json:"agentId"`
+	HookedBy          text `json:"hookedBy"`
 }
 
 // interaction is one interaction, checked and with its times parsed.
@@ -176,7 +178,10 @@ type allocation struct {
 
 type hook struct {
 	ID, HookID, Name, Type, SubType string
-	At                              time.Time
+	// Agent is the CxEngage agent and HookedBy the third-party user who
+	// linked the record.
+	Agent, HookedBy string
+	At              time.Time
 }
 
 type stat struct {
@@ -276,7 +281,8 @@ func parseInteraction(raw []byte) (*interaction, *badField) {
 	}
 	for i, h := range r.Hooks {
 		ix.Hooks = append(ix.Hooks, hook{ID: string(h.InteractionHookID), HookID: string(h.HookID), Name: string(h.HookName),
-			Type: string(h.HookType), SubType: string(h.HookSubType), At: p.time(fmt.Sprintf("hooks[%d].timestamp", i), string(h.Timestamp))})
+			Type: string(h.HookType), SubType: string(h.HookSubType), Agent: string(h.AgentID), HookedBy: string(h.HookedBy),
+			At: p.time(fmt.Sprintf("hooks[%d].timestamp", i), string(h.Timestamp))})
 	}
 	if o := r.OutboundIdentifier; o != nil {
 		ix.Outbound = outbound{Value: string(o.OutboundIdentifierValue), ID: string(o.OutboundIdentifierID),

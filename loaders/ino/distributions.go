@@ -119,12 +119,14 @@ func (l *loader) distribution(rec []string) error {
 	return l.stage(iid, d.key(), d.Start, d)
 }
 
-// distColumns are the columns distribution rows put in properties.
+// distColumns are the columns distribution rows put in properties. The
+// routing type, and the transfer's queue group, Smart routing and entry
+// point (which only decide the transfer's type), have no property: they are
+// captured (extra) like any other column.
 var distColumns = map[string]bool{colDistDate: true, colDistEnd: true, colType: true, colMessagingType: true,
 	colSender: true, colRecipient: true, colQueue: true, colUser: true, colWait: true, colExchange: true,
 	colPost: true, colTotal: true, colStatus: true, colTransferred: true, colDetailed: true, colTransferDate: true,
-	colTransferRel: true, colTransferUser: true, colTransferQueue: true, colTransferGroup: true,
-	colTransferSmart: true, colTransferEntry: true, colInteractionID: true, colRoutingType: true}
+	colTransferRel: true, colTransferUser: true, colTransferQueue: true, colInteractionID: true}
 
 // extra collects the non-empty cells of columns outside known.
 func (l *loader) extra(rec []string, known map[string]bool) map[string]string {

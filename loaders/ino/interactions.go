@@ -37,11 +37,14 @@ func (s *session) key() string {
 	return fmt.Sprintf("%d\x00%d\x00%s\x00%s", s.Start, s.DistStart, s.Queue, s.User)
 }
 
-// sessionColumns are the columns session rows put in properties.
+// sessionColumns are the columns session rows put in properties. The
+// distribution's start (which orders the rows), the wait, exchange and
+// post-interaction times, the transfer flag and the routing type have
+// none in a conversation row: they are captured (extra) like any other
+// column.
 var sessionColumns = map[string]bool{colInteractionID: true, colSessionStart: true, colSessionEnd: true,
-	colDistDate: true, colWait: true, colExchange: true, colTotal: true, colPost: true, colDirection: true,
-	colEntryPoint: true, colMsgStatus: true, colDetailed: true, colMessagingType: true, colSmartRouting: true,
-	colCorrespondent: true, colQueue: true, colUser: true, colTransfer: true, colRoutingType: true}
+	colTotal: true, colDirection: true, colEntryPoint: true, colMsgStatus: true, colDetailed: true,
+	colMessagingType: true, colSmartRouting: true, colCorrespondent: true, colQueue: true, colUser: true}
 
 // interaction stages one row of the messages data source (one per
 // interaction, or one per distribution of it).
