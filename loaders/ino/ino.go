@@ -66,7 +66,7 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 		if err != nil {
 			return asFileError(f.Name, err)
 		}
-	} else if r, err = csvin.Open(f.Name, f.R, aliases); err != nil {
+	} else if r, err = csvin.Open(f.Name, f.R, aliases, f.CSVLimits()); err != nil {
 		return asFileError(f.Name, err)
 	}
 	kind := classify(r.Has)
@@ -82,6 +82,14 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 		rec, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if re := csvin.AsRecordError(err); re != nil {
+			// Past a limit, or not UTF-8: refused on its own.
+			b.Read()
+			if err := b.Reject(int64(re.Line), re.Column, re.Msg, re.Excerpt); err != nil {
+				return err
+			}
+			continue
 		}
 		if err != nil {
 			return asFileError(f.Name, err)
