@@ -187,8 +187,8 @@ func (s *scanner) next() ([]string, int, error) {
 	s.buf, s.ends = s.buf[:0], s.ends[:0]
 	var (
 		state     = stFieldStart
-		recBytes  int  // bytes of the record as written
-		fieldLen  int  // bytes of the current field's value
+		recBytes  int // bytes of the record as written
+		fieldLen  int // bytes of the current field's value
 		over      *RecordError
 		fields    = 0 // fields started, counting the current one
 		quoteLine int
