@@ -57,8 +57,12 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 	var r *csvin.Reader
 	var err error
 	if isXLSX(f) {
-		sheet, err := xlsx.Open(f.Name, f.RA, f.Size)
+		lim := f.Limits.OrDefault()
+		sheet, err := xlsx.Open(ctx, f.Name, f.RA, f.Size, xlsx.Limits{MaxField: lim.MaxField, MaxRecord: lim.MaxRecord, MaxInflated: lim.MaxInflated})
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			return &loaders.FileError{File: f.Name, Msg: err.Error()}
 		}
 		defer sheet.Close()
@@ -135,6 +139,9 @@ func isBlank(rec []string) bool {
 }
 
 func asFileError(file string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err // not the file's fault
+	}
 	var pe *csvin.ParseError
 	if errors.As(err, &pe) {
 		return &loaders.FileError{File: pe.File, Line: pe.Line, Col: pe.Col, Msg: pe.Msg}
