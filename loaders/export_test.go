@@ -7,3 +7,10 @@ func SetPeopleCached(n int) func() {
 	peopleCached = n
 	return func() { peopleCached = old }
 }
+
+// SetBeforeLoad makes the inbox call f just before it loads a file, and
+// returns a function that removes it.
+func SetBeforeLoad(f func(path string)) func() {
+	beforeLoad = f
+	return func() { beforeLoad = nil }
+}

@@ -152,6 +152,9 @@ type Options struct {
 // up to date with the model, and returns the store.
 func Open(path string, m *edm.Model, opt Options) (*DB, error) {
 	registerDriver()
+	if err := checkFolder(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	if err := createFile(path); err != nil {
 		return nil, fmt.Errorf("store: create %s: %w", path, err)
 	}

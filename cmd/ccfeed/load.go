@@ -19,13 +19,22 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	tenant := fs.String("tenant", "", "tenant `name` the files belong to")
 	kind := fs.String("source", "", "source `kind` ("+strings.Join(loaders.Kinds(), ", ")+"); detected from the content when empty")
 	every := fs.Duration("progress", 0, "report progress this often when the output is not a terminal (default 10s)")
+	encoding := fs.String("encoding", "", "`encoding` of text files without a byte-order mark ("+strings.Join(loaders.Encodings(), ", ")+"); default UTF-8, where bytes that are not UTF-8 reject their record")
+	lim := limitFlags(fs, false)
 	// Flags come before the files: ccfeed load --tenant x a.csv b.csv.
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
 	files := fs.Args()
 	if *tenant == "" || len(files) == 0 {
-		return usageError{"usage: ccfeed load --db PATH --tenant NAME [--source KIND] FILE..."}
+		return usageError{"usage: ccfeed load --db PATH --tenant NAME [--source KIND] [--encoding NAME] FILE..."}
+	}
+	if err := loaders.CheckEncoding(*encoding); err != nil {
+		return usageError{"--encoding: " + err.Error()}
+	}
+	limits, err := lim.limits()
+	if err != nil {
+		return err
 	}
 	db, err := openStore(*dbPath)
 	if err != nil {
@@ -34,6 +43,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer db.Close()
 	results := loaders.LoadFiles(ctx, db, *tenant, files, loaders.Options{
 		Kind: *kind, Progress: stderr, Terminal: isTerminal(stderr), Every: *every,
+		Encoding: *encoding, Limits: limits,
 	})
 	fmt.Fprint(stdout, loaders.Summary(results))
 	failed := 0

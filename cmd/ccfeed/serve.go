@@ -40,7 +40,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	burst := fs.Int("burst", envInt("CCFEED_BURST", server.DefaultLimits.Burst), "requests a credential may send at once after a pause (env CCFEED_BURST)")
 	concurrent := fs.Int("max-concurrent", envInt("CCFEED_MAX_CONCURRENT", server.DefaultLimits.MaxConcurrent), "requests of one credential in progress at a time (env CCFEED_MAX_CONCURRENT)")
 	sources := fs.String("sources", env("CCFEED_SOURCES", ""), "`file` declaring the API sources to pull on a schedule (env CCFEED_SOURCES)")
+	inboxQuiet := fs.Duration("inbox-quiet", envDuration("CCFEED_INBOX_QUIET", loaders.DefaultSettle), "how long a file in the inbox must stay unchanged before it is loaded; writers should write under a temporary name and rename (env CCFEED_INBOX_QUIET)")
+	lim := limitFlags(fs, true)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	limits, err := lim.limits()
+	if err != nil {
 		return err
 	}
 	log := newLogger(stderr, *logFormat)
@@ -113,9 +119,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *inbox != "" {
-		in := &loaders.Inbox{Dir: *inbox, DB: db, Log: func(format string, args ...any) {
-			log.Info().Msgf(format, args...)
-		}}
+		in := &loaders.Inbox{Dir: *inbox, DB: db, Settle: *inboxQuiet, Options: loaders.Options{Limits: limits},
+			Log: func(format string, args ...any) {
+				log.Info().Msgf(format, args...)
+			}}
 		fmt.Fprintf(stdout, "Watching the %s\n", in)
 		go func() {
 			if err := in.Run(ctx); err != nil {
