@@ -174,6 +174,11 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 		defer release()
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
 		if err := h(w, r.WithContext(ctx)); err != nil {
+			if clientClosed(r) {
+				// Whatever failed, no one is there to tell.
+				markClosed(r)
+				return
+			}
 			s.writeError(w, r, err)
 		}
 	})
