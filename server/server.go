@@ -50,6 +50,10 @@ type Config struct {
 	// PublicURL, when set, is the scheme and host clients use
 	// ("https://feed.example.com"); links are built on it.
 	PublicURL string
+	// TrustProxy lets a proxy's X-Forwarded-Proto and X-Forwarded-Host
+	// set the scheme and host of links (when PublicURL is not set). Leave
+	// it off unless a proxy in front sets them: any client can send them.
+	TrustProxy bool
 	// PageSize is the default number of entities per page; MaxPageSize caps
 	// odata.maxpagesize.
 	PageSize    int

@@ -35,7 +35,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	oidcPath := fs.String("oidc", env("CCFEED_OIDC", ""), "`file` configuring organizational sign-in (issuer, audience, JWKS, claim mappings) (env CCFEED_OIDC)")
 	basic := fs.Bool("basic", env("CCFEED_BASIC", "true") == "true", "accept the token as the password of HTTP Basic (env CCFEED_BASIC)")
 	keyParam := fs.String("api-key-param", env("CCFEED_API_KEY_PARAM", "access_token"), "query `parameter` that may carry the token (Power BI's ApiKeyName); empty disables (env CCFEED_API_KEY_PARAM)")
-	trustProxy := fs.Bool("trust-proxy", env("CCFEED_TRUST_PROXY", "false") == "true", "believe X-Forwarded-Proto from a TLS-terminating proxy (env CCFEED_TRUST_PROXY)")
+	trustProxy := fs.Bool("trust-proxy", env("CCFEED_TRUST_PROXY", "false") == "true", "believe X-Forwarded-Proto and X-Forwarded-Host from a TLS-terminating proxy, for HTTPS checks and links (env CCFEED_TRUST_PROXY)")
 	rate := fs.Float64("rate-limit", float64(envInt("CCFEED_RATE_LIMIT", int(server.DefaultLimits.Rate))), "requests per second per credential (env CCFEED_RATE_LIMIT)")
 	burst := fs.Int("burst", envInt("CCFEED_BURST", server.DefaultLimits.Burst), "requests a credential may send at once after a pause (env CCFEED_BURST)")
 	concurrent := fs.Int("max-concurrent", envInt("CCFEED_MAX_CONCURRENT", server.DefaultLimits.MaxConcurrent), "requests of one credential in progress at a time (env CCFEED_MAX_CONCURRENT)")
@@ -90,7 +90,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		authn.OIDC = auth.NewOIDC(cfg, nil)
 	}
 	srv := server.New(server.Config{
-		PublicURL: *publicURL, PageSize: *pageSize, MaxPageSize: *maxPage,
+		PublicURL: *publicURL, TrustProxy: *trustProxy, PageSize: *pageSize, MaxPageSize: *maxPage,
 		QueryTimeout: *timeout, PagingSecret: secret,
 		Limits: server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent},
 	}, edm.Default(), db, authn, log)
