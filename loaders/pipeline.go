@@ -36,7 +36,17 @@ type Options struct {
 	// Limits bound what one record may hold; zero values take
 	// DefaultLimits.
 	Limits Limits
+	// Demo marks the loads of the demo data set in the journal (Loads.kind
+	// demo), which is how serve knows it may print a token: only while
+	// every load is a demo load.
+	Demo bool
 }
+
+// Loads.kind of a file load and of a load of the demo data set.
+const (
+	JournalFile = "file"
+	JournalDemo = "demo"
+)
 
 // Result is the outcome of loading one file.
 type Result struct {
@@ -93,7 +103,7 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 		res.Duration = time.Since(start)
 		// The data transaction rolled back; record the failure on its own.
 		_ = db.Load(ctx, func(lt *store.LoadTx) error {
-			return writeJournal(ctx, lt, db.Model, tenant, loadID, &res, start, 0)
+			return writeJournal(ctx, lt, db.Model, tenant, loadID, &res, start, 0, opt.Demo)
 		})
 		return res
 	}
@@ -173,7 +183,7 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 		}
 		res.Status = edm.LoadLoaded
 		res.Duration = time.Since(start)
-		return writeJournal(ctx, lt, db.Model, tenant, loadID, &res, start, size)
+		return writeJournal(ctx, lt, db.Model, tenant, loadID, &res, start, size, opt.Demo)
 	})
 	if err != nil {
 		res.Status = edm.LoadFailed
@@ -185,6 +195,11 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 		return fail(err)
 	}
 	prog.done(res)
+	if !opt.Demo {
+		// Real data is in: the demo's printed tokens stop working. A
+		// failure here leaves them to serve, which revokes them at start.
+		_, _ = db.RevokeDemoTokens(ctx)
+	}
 	return res
 }
 
@@ -220,7 +235,11 @@ func newLoadID(t time.Time) (string, error) {
 }
 
 // writeJournal writes the Loads row of a load.
-func writeJournal(ctx context.Context, lt *store.LoadTx, m *edm.Model, tenant, loadID string, res *Result, start time.Time, size int64) error {
+func writeJournal(ctx context.Context, lt *store.LoadTx, m *edm.Model, tenant, loadID string, res *Result, start time.Time, size int64, demo bool) error {
+	kind := JournalFile
+	if demo {
+		kind = JournalDemo
+	}
 	t := m.Set("Loads").Type.Table
 	r := store.NewRow(t)
 	var ins, upd, same int64
@@ -236,7 +255,7 @@ func writeJournal(ctx context.Context, lt *store.LoadTx, m *edm.Model, tenant, l
 		same -= int64(c.Unchanged)
 	}
 	r.Set("id", tenant+":loader:"+loadID).Set("tenantId", tenant).Set("source", nzKind(res.Kind)).Set("sourceId", loadID).
-		Set("kind", "file").Set("fileName", res.File).Set("checksum", nz(res.Checksum)).Set("sizeBytes", size).
+		Set("kind", kind).Set("fileName", res.File).Set("checksum", nz(res.Checksum)).Set("sizeBytes", size).
 		Set("status", res.Status).Set("message", nz(res.Message)).Set("startedAtUTC", start).
 		Set("finishedAtUTC", start.Add(res.Duration)).Set("rowsRead", res.Records).
 		Set("inserted", ins).Set("updated", upd).Set("unchanged", same).Set("rejected", res.Rejected)

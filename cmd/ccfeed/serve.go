@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ccfeed/ccfeed"
@@ -149,8 +150,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // banner tells a newcomer where the feed is and how to call it. A token is
-// printed only for a demo database: printing credentials of real data into
-// a log would hand them to whoever reads the log.
+// printed only while every load in the journal is a load of the demo data
+// set, and only for the demo's tenants: printing a credential of real data
+// into a log would hand it to whoever reads the log, and a token for every
+// tenant ('*') would read tenants loaded later too.
 func banner(ctx context.Context, w io.Writer, db *store.DB, scheme, addr, publicURL string) error {
 	host, port, _ := net.SplitHostPort(addr)
 	if host == "" || host == "0.0.0.0" || host == "::" {
@@ -162,19 +165,27 @@ func banner(ctx context.Context, w io.Writer, db *store.DB, scheme, addr, public
 	}
 	fmt.Fprintf(w, "\nccfeed is serving the OData feed at %s\n", root)
 	fmt.Fprintf(w, "Power BI / Excel: Get Data > OData feed > %s\n", root)
-	isDemo, err := db.Meta(ctx, "demo")
+	tenants, err := db.TenantsIfOnlyKind(ctx, loaders.JournalDemo)
 	if err != nil {
 		return err
 	}
-	if isDemo != "true" {
+	if len(tenants) == 0 {
+		if n, err := db.RevokeDemoTokens(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			fmt.Fprintf(w, "Real data is loaded: the %d demo token(s) printed before are revoked.\n", n)
+		}
 		fmt.Fprintf(w, "Create an access token with: ccfeed token --db %s --tenant NAME\n\n", db.Path)
 		return nil
 	}
-	tok, _, err := mintToken(ctx, db, []string{ccfeed.AllTenants}, nil, ccfeed.ScopeRead, 30*24*time.Hour)
+	tok, jti, err := mintToken(ctx, db, tenants, nil, ccfeed.ScopeRead, 30*24*time.Hour)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nAccess token for the demo tenants (read, valid 30 days):\n%s\n\n", tok)
+	if err := db.RememberDemoToken(ctx, jti); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nAccess token for the demo tenants %s (read, valid 30 days):\n%s\n\n", strings.Join(tenants, ", "), tok)
 	fmt.Fprintf(w, "Try it:\n  curl -H 'Authorization: Bearer %s' '%sConversations?$top=3&$select=id,mediaType,startedAtUTC,durationInSeconds'\n\n", tok, root)
 	return nil
 }
