@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -34,7 +35,13 @@ type Store interface {
 	// ReadApply and CountApply run a $apply pipeline in the store.
 	ReadApply(ctx context.Context, p *ccfeed.Principal, plan *query.Plan, lay *query.Layout, offset int64, limit int, emit query.RowFunc) (bool, error)
 	CountApply(ctx context.Context, p *ccfeed.Principal, plan *query.Plan) (int64, error)
+	// Ping checks that the store can answer, its identity included.
 	Ping(ctx context.Context) error
+	// Identity reports, cheaply enough for every request, whether the
+	// store still reads the database file its path names: an EUNAVAILABLE
+	// error once that file was deleted or replaced (which only a restart
+	// mends).
+	Identity() error
 }
 
 // Authenticator establishes who a request acts for.
@@ -82,6 +89,8 @@ type Server struct {
 	aead     cipher.AEAD
 	limits   *limiter
 	now      func() time.Time
+	// goneLogged makes the loss of the database file logged once.
+	goneLogged atomic.Bool
 }
 
 // New builds a server.
@@ -137,6 +146,12 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 		if v := r.Header.Get("OData-MaxVersion"); v != "" && !atLeast4(v) {
 			s.writeError(w, r, &ccfeed.Error{Code: ccfeed.EINVALID, Target: "OData-MaxVersion",
 				Message: "this feed speaks OData 4.0; OData-MaxVersion " + v + " is lower"})
+			return
+		}
+		if err := s.identity(); err != nil {
+			// The data served would be a deleted file's, and the tokens
+			// checked against it: say so instead.
+			s.writeError(w, r, err)
 			return
 		}
 		if len(r.URL.String()) > query.MaxURLLength {
@@ -214,11 +229,42 @@ func principalOf(r *http.Request) *ccfeed.Principal {
 	return p
 }
 
+// identity asks the store whether its file is still the one its path
+// names, and logs the loss once.
+func (s *Server) identity() error {
+	err := s.store.Identity()
+	if err != nil && s.goneLogged.CompareAndSwap(false, true) {
+		s.log.Error().Err(err).Msg("database file lost: answering 503 until restarted")
+	}
+	return err
+}
+
+// WatchStore checks the store's identity every interval until ctx ends, so
+// a deleted or replaced database file is noticed (and logged) even while no
+// request comes.
+func (s *Server) WatchStore(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = s.identity()
+		}
+	}
+}
+
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	if err := s.identity(); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"status":"unavailable","reason":"the database file was deleted or replaced; restart the server"}` + "\n"))
+		return
+	}
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Error().Err(err).Msg("health check failed")
 		w.WriteHeader(http.StatusServiceUnavailable)

@@ -139,6 +139,8 @@ type DB struct {
 	// one writer, and queuing here is kinder than SQLITE_BUSY.
 	writeMu sync.Mutex
 	tenants tenantCache
+	// identity is the file opened, to notice it deleted or replaced.
+	identity fileIdentity
 }
 
 // Options tune Open.
@@ -193,6 +195,10 @@ func Open(path string, m *edm.Model, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{Path: path, Model: m, Dialect: SQLite, write: w}
+	if err := db.rememberFile(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	if err := db.migrate(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -266,8 +272,12 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Ping checks that the store is readable.
+// Ping checks that the store is readable, and that its file is still the
+// one the path names (see Identity).
 func (db *DB) Ping(ctx context.Context) error {
+	if err := db.Identity(); err != nil {
+		return err
+	}
 	var n int
 	return db.read.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n)
 }

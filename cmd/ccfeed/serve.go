@@ -115,6 +115,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("db", *dbPath).Msg("serving")
+	// A database file deleted or replaced under the server is noticed
+	// within seconds even without requests.
+	go srv.WatchStore(ctx, 5*time.Second)
 	startIndexer(ctx, db, log)
 	if err := startPulls(ctx, db, *sources, log); err != nil {
 		return err
