@@ -47,8 +47,12 @@ type OIDC struct {
 	// inflight is closed when the fetch in progress ends (nil when none).
 	inflight chan struct{}
 	// lastMiss limits refetches for unknown key ids: a stream of tokens
-	// with invented kids must not turn into a stream of JWKS requests.
+	// with invented kids must not turn into a stream of JWKS requests. It
+	// is the end of the last fetch that did not find a kid it was made
+	// (or waited for) for; wanted holds those kids during a fetch. A fetch
+	// that finds the new kid (a rotation) does not count.
 	lastMiss time.Time
+	wanted   map[string]bool
 	// failures counts fetches failed in a row; no fetch starts before
 	// retryAt after one.
 	failures int
@@ -113,11 +117,12 @@ func (o *OIDC) key(ctx context.Context, kid string) (any, error) {
 			o.mu.Unlock()
 			return nil, fmt.Errorf("unknown key id %q", kid)
 		}
-		if !first && !stale {
-			o.lastMiss = now
-		}
 		wait = o.startFetchLocked()
 	}
+	if o.wanted == nil {
+		o.wanted = map[string]bool{}
+	}
+	o.wanted[kid] = true
 	o.mu.Unlock()
 	select {
 	case <-wait:
@@ -164,7 +169,13 @@ func (o *OIDC) startFetchLocked() chan struct{} {
 		} else {
 			o.keys, o.fetchedAt = keys, now
 			o.failures, o.retryAt, o.lastErr = 0, time.Time{}, nil
+			for kid := range o.wanted {
+				if _, ok := keys[kid]; !ok {
+					o.lastMiss = now
+				}
+			}
 		}
+		clear(o.wanted)
 		o.inflight = nil
 		o.mu.Unlock()
 		close(done)
