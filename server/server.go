@@ -69,8 +69,11 @@ type Config struct {
 	QueryTimeout time.Duration
 	// PagingSecret signs $skiptoken values.
 	PagingSecret []byte
-	// Limits bound each credential; zero means DefaultLimits.
+	// Limits bound each credential and tenant; zero means DefaultLimits.
 	Limits Limits
+	// ReadSlots is the number of the store's read connections, which
+	// requests are admitted to (see admission); 0 means DefaultReadSlots.
+	ReadSlots int
 	// MaxExpanded is the most related entities one response may carry,
 	// over all expanded navigations and levels; beyond it the request gets
 	// a 400 saying how to narrow it. Zero means DefaultMaxExpanded.
@@ -88,6 +91,7 @@ type Server struct {
 	metaJSON []byte
 	aead     cipher.AEAD
 	limits   *limiter
+	conns    *admission
 	now      func() time.Time
 	// goneLogged makes the loss of the database file logged once.
 	goneLogged atomic.Bool
@@ -110,10 +114,26 @@ func New(cfg Config, m *edm.Model, st Store, a Authenticator, log zerolog.Logger
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits
 	}
+	if cfg.ReadSlots <= 0 {
+		cfg.ReadSlots = DefaultReadSlots
+	}
+	if cfg.Limits.QueueWait <= 0 {
+		cfg.Limits.QueueWait = DefaultQueueWait
+	}
+	// A tenant's allowance stays below the pool, so another tenant always
+	// finds a connection (or a place at the head of the queue).
+	perTenant := cfg.ReadSlots - 1
+	if t := cfg.Limits.TenantConcurrent; t > 0 && t < perTenant {
+		perTenant = t
+	}
+	perTenant = max(perTenant, 1)
 	return &Server{cfg: cfg, model: m, store: st, auth: a, log: log,
 		metaXML: m.CSDLXML(), metaJSON: m.CSDLJSON(), aead: newAEAD(cfg.PagingSecret),
-		limits: newLimiter(cfg.Limits), now: time.Now}
+		limits: newLimiter(cfg.Limits), conns: newAdmission(cfg.ReadSlots, perTenant, cfg.Limits.QueueWait), now: time.Now}
 }
+
+// Admission returns the read-connection pool's counters.
+func (s *Server) Admission() AdmissionStats { return s.conns.snapshot() }
 
 // Handler returns the HTTP handler. gorilla/mux routes the top level; the
 // OData resource path after the service root is parsed by query.ParsePath.
@@ -125,7 +145,7 @@ func (s *Server) Handler() http.Handler {
 	odata.Handle("", s.odata(s.handleServiceDocument))
 	odata.Handle("/", s.odata(s.handleServiceDocument))
 	odata.Handle("/$metadata", s.odata(s.handleMetadata))
-	odata.Handle("/{rest:.+}", s.odata(s.handleResource))
+	odata.Handle("/{rest:.+}", s.odata(s.withConnection(s.handleResource)))
 	r.NotFoundHandler = s.odata(func(w http.ResponseWriter, r *http.Request) error {
 		return &ccfeed.Error{Code: ccfeed.ENOTFOUND, Message: "not found: the feed is at /odata/"}
 	})
@@ -201,6 +221,19 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// withConnection runs h once the request is admitted to a read connection
+// (see admission), and hands the connection back after it.
+func (s *Server) withConnection(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		release, err := s.conns.acquire(r.Context(), principalOf(r))
+		if err != nil {
+			return err
+		}
+		defer release()
+		return h(w, r)
+	}
 }
 
 // atLeast4 reports whether an OData-MaxVersion value ("4.0", "4.01",

@@ -141,12 +141,16 @@ type DB struct {
 	tenants tenantCache
 	// identity is the file opened, to notice it deleted or replaced.
 	identity fileIdentity
+	// readConns is the size of the read pool.
+	readConns int
 }
 
 // Options tune Open.
 type Options struct {
 	// ReadConns is the size of the read pool; 0 means one per CPU, at
-	// least four.
+	// least six: the server keeps every tenant's and credential's share
+	// below the pool (see server/admission.go), and a credential may hold
+	// four at once.
 	ReadConns int
 }
 
@@ -222,13 +226,22 @@ func Open(path string, m *edm.Model, opt Options) (*DB, error) {
 	}
 	n := opt.ReadConns
 	if n == 0 {
-		n = max(4, runtime.NumCPU())
+		n = max(6, runtime.NumCPU())
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.read = r
+	db.readConns = n
 	return db, nil
 }
+
+// ReadConns is the size of the read pool: how many queries can read at
+// once. The server admits requests to it (server.Config.ReadSlots).
+func (db *DB) ReadConns() int { return db.readConns }
+
+// ReadStats are the read pool's own counters (connections open, in use,
+// waits), for tests and diagnostics.
+func (db *DB) ReadStats() sql.DBStats { return db.read.Stats() }
 
 // pageSize is the page size of a new database. SQLite's default is 4 KiB;
 // with 16 KiB pages a load of a million two-way rows took a tenth less time

@@ -39,7 +39,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	trustProxy := fs.Bool("trust-proxy", env("CCFEED_TRUST_PROXY", "false") == "true", "believe X-Forwarded-Proto and X-Forwarded-Host from a TLS-terminating proxy, for HTTPS checks and links (env CCFEED_TRUST_PROXY)")
 	rate := fs.Float64("rate-limit", float64(envInt("CCFEED_RATE_LIMIT", int(server.DefaultLimits.Rate))), "requests per second per credential (env CCFEED_RATE_LIMIT)")
 	burst := fs.Int("burst", envInt("CCFEED_BURST", server.DefaultLimits.Burst), "requests a credential may send at once after a pause (env CCFEED_BURST)")
-	concurrent := fs.Int("max-concurrent", envInt("CCFEED_MAX_CONCURRENT", server.DefaultLimits.MaxConcurrent), "requests of one credential in progress at a time (env CCFEED_MAX_CONCURRENT)")
+	concurrent := fs.Int("max-concurrent", envInt("CCFEED_MAX_CONCURRENT", server.DefaultLimits.MaxConcurrent), "requests of one credential in progress at a time, below the read connections; past it, 429 (env CCFEED_MAX_CONCURRENT)")
+	tenantConcurrent := fs.Int("tenant-concurrent", envInt("CCFEED_TENANT_CONCURRENT", 0), "read connections one tenant's requests may hold at once, all its credentials together; past it they wait (default: one less than the read connections) (env CCFEED_TENANT_CONCURRENT)")
+	queueWait := fs.Duration("queue-wait", envDuration("CCFEED_QUEUE_WAIT", server.DefaultQueueWait), "longest a request waits for a read connection before 503 with Retry-After (env CCFEED_QUEUE_WAIT)")
 	sources := fs.String("sources", env("CCFEED_SOURCES", ""), "`file` declaring the API sources to pull on a schedule (env CCFEED_SOURCES)")
 	inboxQuiet := fs.Duration("inbox-quiet", envDuration("CCFEED_INBOX_QUIET", loaders.DefaultSettle), "how long a file in the inbox must stay unchanged before it is loaded; writers should write under a temporary name and rename (env CCFEED_INBOX_QUIET)")
 	lim := limitFlags(fs, true)
@@ -90,10 +92,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		authn.OIDC = auth.NewOIDC(cfg, nil)
 	}
+	if *concurrent >= db.ReadConns() {
+		return usageError{fmt.Sprintf("--max-concurrent %d must be below the %d read connections, or one credential could hold them all", *concurrent, db.ReadConns())}
+	}
 	srv := server.New(server.Config{
 		PublicURL: *publicURL, TrustProxy: *trustProxy, PageSize: *pageSize, MaxPageSize: *maxPage,
 		QueryTimeout: *timeout, PagingSecret: secret,
-		Limits: server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent},
+		Limits: server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent,
+			TenantConcurrent: *tenantConcurrent, QueueWait: *queueWait},
+		ReadSlots: db.ReadConns(),
 	}, edm.Default(), db, authn, log)
 
 	ln, err := net.Listen("tcp", *addr)
