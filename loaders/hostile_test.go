@@ -65,6 +65,15 @@ func TestHostileFiles(t *testing.T) {
 			"2024-03-09T15:00:00Z,,CH00000000000000000000000000000099," + bodyText + ",,,conv-0099,,,false,agent,open,1,\n")
 	}
 	join := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	// events are n distinct messages of one conversation.
+	events := func(n int) []byte {
+		var b bytes.Buffer
+		for i := range n {
+			fmt.Fprintf(&b, "Agent.One@example.invalid,Agent,One,,Billing Team,SYN-000777,Zoé,Test,pg-demo,twoway_webhook,agent_message_sent,"+
+				"2024-03-09T15:%02d:%02dZ,,CH00000000000000000000000000000777,message %d,,,conv-0777,,,false,agent,open,%d,\n", i/60, i%60, i, i)
+		}
+		return b.Bytes()
+	}
 	withLine := func(at int, extra []byte) []byte {
 		out := append([]byte{}, header...)
 		for i, l := range lines {
@@ -108,6 +117,12 @@ func TestHostileFiles(t *testing.T) {
 			name: "two-way: Latin-1 bytes in a customer name", file: "latin1.csv",
 			hostile: withLine(2, bytes.Replace(msgLine("Hello"), []byte("Zoé"), latin1, 1)), clean: cleanCSV,
 			wantRejects: []string{"line 4", "customer_first_name", "not UTF-8 text (byte 0xE9", "--encoding"}, wantRejected: 1,
+		},
+		{
+			name: "two-way: one conversation with more events than the limit", file: "busy.csv",
+			opt:     loaders.Options{Limits: loaders.Limits{MaxConversationEvents: 50}},
+			hostile: join(header, events(80)), clean: join(header, events(50)),
+			wantRejects: []string{"line 52", "conversation_id", "conversation conv-0777 has more events in this file than the limit of 50 events per conversation"}, wantRejected: 30,
 		},
 		{
 			name: "ino: a workbook whose sheet inflates to 300 MB of blanks", file: "bomb.xlsx",

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/ccfeed/ccfeed/edm"
@@ -36,6 +37,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	limitLoadMemory()
 	db, err := openStore(*dbPath)
 	if err != nil {
 		return err
@@ -99,4 +101,18 @@ func cmdTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "tenant %s: time zone %s\n", *tenant, loc)
 	return nil
+}
+
+// loadMemoryLimit is the soft limit of the Go heap of "ccfeed load". A load
+// keeps about 40 MB live whatever the file (bounded batches and caches);
+// with the default GOGC the heap grows to twice that between collections,
+// which with SQLite's page cache put the process at 150-170 MB. At 80 MiB
+// the collector runs a little earlier when the heap nears it: 129 MB peak
+// for a million rows, at no measurable cost in CPU. GOMEMLIMIT overrides it.
+const loadMemoryLimit = 80 << 20
+
+func limitLoadMemory() {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(loadMemoryLimit)
+	}
 }
