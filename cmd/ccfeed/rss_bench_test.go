@@ -53,8 +53,10 @@ func BenchmarkHostileLoadRSS(b *testing.B) {
 		{"valid.csv", fmt.Sprintf("%d MB of valid two-way records", validMB)},
 	}
 	gen := map[string]func(string) error{
-		"bomb.xlsx":       func(p string) error { return writeZipBomb(p, 3<<30) },
-		"line.csv":        func(p string) error { return writeTwoWay(p, func(w io.Writer) { writeRepeat(w, "y", 200<<20); io.WriteString(w, "\n") }) },
+		"bomb.xlsx": func(p string) error { return writeZipBomb(p, 3<<30) },
+		"line.csv": func(p string) error {
+			return writeTwoWay(p, func(w io.Writer) { writeRepeat(w, "y", 200<<20); io.WriteString(w, "\n") })
+		},
 		"body.csv":        func(p string) error { return writeTwoWay(p, func(w io.Writer) { messageLine(w, 200<<20) }) },
 		"repeated.csv":    func(p string) error { return writeRepeated(p, 525<<20) },
 		"lp-message.json": func(p string) error { return writeLivePerson(p, 200<<20) },
