@@ -392,7 +392,6 @@ func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location,
 			break
 		}
 		if re := csvin.AsRecordError(err); re != nil {
-			err = nil
 			bt.records++
 			total++
 			bt.rejects = append(bt.rejects, reject{int64(re.Line), re.Column, re.Msg, re.Excerpt})
