@@ -1,6 +1,9 @@
 package ccfeed
 
-import "slices"
+import (
+	"context"
+	"slices"
+)
 
 // Scopes a credential can carry.
 const (
@@ -24,7 +27,25 @@ type Principal struct {
 	// to these business unit ids.
 	BusinessUnits []string
 	Scope         string
+	// Credential is how the credential travelled (one of the Credential
+	// constants), for metrics: which Power Query credential kinds are in
+	// use. It grants nothing.
+	Credential string
+	// KeyParam names the query parameter the credential came in (Power BI's
+	// Web API key, ApiKeyName), or is empty when it came in a header. Links
+	// the feed writes leave that parameter out, so the key does not travel
+	// in response bodies.
+	KeyParam string
 }
+
+// How a credential travelled; see Principal.Credential.
+const (
+	CredentialBearer = "bearer" // Authorization: Bearer with a ccfeed token
+	CredentialBasic  = "basic"  // the token as the password of HTTP Basic
+	CredentialQuery  = "query"  // the token in a query parameter (Web API key)
+	CredentialOIDC   = "oidc"   // an organizational (OpenID provider) token
+	CredentialCookie = "cookie" // the home page's sign-in cookie
+)
 
 // AllTenantsAllowed reports whether the principal may read every tenant.
 func (p *Principal) AllTenantsAllowed() bool {
@@ -37,4 +58,21 @@ func (p *Principal) IsAdmin() bool { return p.Scope == ScopeAdmin }
 // CanSeeTenant reports whether rows of tenant t are visible to the principal.
 func (p *Principal) CanSeeTenant(t string) bool {
 	return p.AllTenantsAllowed() || slices.Contains(p.Tenants, t)
+}
+
+type serviceRootKey struct{}
+
+// WithServiceRoot records in ctx the service root clients reach the feed
+// at ("https://feed.example.com/odata/"), as the server computes it for
+// @odata.nextLink: the configured public URL, else the proxy's forwarded
+// headers, else the request. Handlers outside the server (the Power BI
+// project) build their links from it.
+func WithServiceRoot(ctx context.Context, root string) context.Context {
+	return context.WithValue(ctx, serviceRootKey{}, root)
+}
+
+// ServiceRoot returns the service root recorded by WithServiceRoot, or "".
+func ServiceRoot(ctx context.Context) string {
+	s, _ := ctx.Value(serviceRootKey{}).(string)
+	return s
 }

@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"os"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ccfeed/ccfeed"
 )

@@ -35,7 +35,15 @@ type HTTP struct {
 	// Leave it off unless a TLS-terminating proxy sets the header: a client
 	// could otherwise claim HTTPS over plain HTTP.
 	TrustProxy bool
-	Now        func() time.Time
+	// InsecureFrom lists networks from which Basic and URL keys are
+	// accepted over plain HTTP, as from loopback. It exists for one case:
+	// a container whose published port is bound to the host's loopback,
+	// where the host's own connections arrive from the container network's
+	// gateway rather than from 127.0.0.1. Empty (the default) accepts
+	// cleartext credentials from loopback only. ParseNetworks builds it and
+	// refuses anything but private, loopback and link-local ranges.
+	InsecureFrom []*net.IPNet
+	Now          func() time.Time
 }
 
 func unauthorized(msg string) *ccfeed.Error {
@@ -55,6 +63,11 @@ func badToken(err error) *ccfeed.Error {
 	return &ccfeed.Error{Code: ccfeed.EUNAUTHORIZED, Err: err,
 		Message: "the access token is not valid here: " + reason}
 }
+
+// Secure reports whether credentials sent with r travelled encrypted, or
+// never left the machine: the rule for Basic and URL keys, which the home
+// page's sign-in cookie follows too.
+func (h *HTTP) Secure(r *http.Request) bool { return h.secure(r) }
 
 // secure reports whether credentials sent with r travelled encrypted, or
 // never left the machine.
@@ -77,7 +90,18 @@ func (h *HTTP) secure(r *http.Request) bool {
 		host = r.RemoteAddr
 	}
 	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	if ip == nil {
+		return false
+	}
+	if ip.IsLoopback() {
+		return true
+	}
+	for _, n := range h.InsecureFrom {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // Authenticate returns the request's principal or an EUNAUTHORIZED error.
@@ -91,7 +115,12 @@ func (h *HTTP) Authenticate(r *http.Request) (*ccfeed.Principal, error) {
 			if !h.secure(r) {
 				return nil, unauthorized("a token in the URL is only accepted over HTTPS: anyone on the way could read it")
 			}
-			return h.local(key)
+			p, err := h.localAs(key, ccfeed.CredentialQuery)
+			if err != nil {
+				return nil, err
+			}
+			p.KeyParam = h.KeyParam
+			return p, nil
 		}
 	}
 	if authz == "" {
@@ -124,7 +153,7 @@ func (h *HTTP) Authenticate(r *http.Request) (*ccfeed.Principal, error) {
 		if !ok || password == "" {
 			return nil, unauthorized("with Basic, put the access token in the password (any user name)")
 		}
-		return h.local(password)
+		return h.localAs(password, ccfeed.CredentialBasic)
 	}
 	use := "use Bearer <token>"
 	if h.Basic {
@@ -161,9 +190,20 @@ func (h *HTTP) bearer(r *http.Request, token string) (*ccfeed.Principal, error) 
 			}
 			return nil, badToken(err)
 		}
+		p.Credential = ccfeed.CredentialOIDC
 		return p, nil
 	}
-	return h.local(token)
+	return h.localAs(token, ccfeed.CredentialBearer)
+}
+
+// localAs verifies a ccfeed token and records how it came (for metrics).
+func (h *HTTP) localAs(token, kind string) (*ccfeed.Principal, error) {
+	p, err := h.local(token)
+	if err != nil {
+		return nil, err
+	}
+	p.Credential = kind
+	return p, nil
 }
 
 func (h *HTTP) local(token string) (*ccfeed.Principal, error) {

@@ -89,6 +89,14 @@ func TestCredentialPlaces(t *testing.T) {
 				if p.Subject != "token:"+f.jti || p.Tenants[0] != "contoso" {
 					t.Errorf("%s: principal %+v", via.name, p)
 				}
+				// The server leaves the key out of nextLinks by this name.
+				wantParam := ""
+				if strings.HasPrefix(tc.name, "query key") {
+					wantParam = "access_token"
+				}
+				if p.KeyParam != wantParam {
+					t.Errorf("%s: KeyParam %q, want %q", via.name, p.KeyParam, wantParam)
+				}
 			}
 		})
 	}
@@ -160,6 +168,15 @@ func TestSecureTransport(t *testing.T) {
 	f := newHTTPFixture(t)
 	trusting := *f.h
 	trusting.TrustProxy = true
+	// The compose file's opt-in: the container network's own range.
+	dockerNet, err := ParseNetworks("172.30.83.0/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	optedIn := *f.h
+	optedIn.InsecureFrom = dockerNet
+	optedInProxy := optedIn
+	optedInProxy.TrustProxy = true
 	for _, tc := range []struct {
 		name   string
 		h      *HTTP
@@ -188,6 +205,18 @@ func TestSecureTransport(t *testing.T) {
 		{"trusted proxy, remote, no header", &trusting, remote, false, "", false},
 		{"TLS wins over a header saying http", &trusting, remote, true, "http", true},
 		{"unparsable remote address", f.h, "garbage", false, "", false},
+		// --insecure-credentials-from: the Docker gateway (how the host's
+		// own connections reach a container) is let in, and nothing else
+		// that is not loopback.
+		{"docker gateway, not opted in", f.h, "172.30.83.1:40000", false, "", false},
+		{"docker gateway, opted in", &optedIn, "172.30.83.1:40000", false, "", true},
+		{"last address of the opted-in network", &optedIn, "172.30.83.255:1", false, "", true},
+		{"next network up, opted in elsewhere", &optedIn, "172.30.84.1:40000", false, "", false},
+		{"other private network", &optedIn, privateIP, false, "", false},
+		{"remote, opted in elsewhere", &optedIn, remote, false, "", false},
+		{"loopback still accepted when opted in", &optedIn, loopback4, false, "", true},
+		{"trusted proxy in the opted-in network says http", &optedInProxy, "172.30.83.1:1", false, "http", false},
+		{"v4-mapped v6 form of the gateway", &optedIn, "[::ffff:172.30.83.1]:40000", false, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var extra []string
@@ -281,5 +310,52 @@ func TestQueryParam(t *testing.T) {
 		if got := queryParam(r, tc.name); got != tc.want {
 			t.Errorf("queryParam(%q, %q) = %q, want %q", tc.raw, tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestParseNetworks covers --insecure-credentials-from: CIDRs and bare
+// addresses inside private, loopback and link-local ranges are accepted;
+// anything that reaches public addresses is refused with a reason.
+func TestParseNetworks(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    []string
+		wantErr string
+	}{
+		{"", nil, ""},
+		{"172.30.83.0/24", []string{"172.30.83.0/24"}, ""},
+		{" 172.30.83.0/24 , 192.168.65.0/24 ", []string{"172.30.83.0/24", "192.168.65.0/24"}, ""},
+		{"172.30.83.7/24", []string{"172.30.83.0/24"}, ""},
+		{"172.30.83.1", []string{"172.30.83.1/32"}, ""},
+		{"fd00:ccfe::/64", []string{"fd00:ccfe::/64"}, ""},
+		{"fe80::1", []string{"fe80::1/128"}, ""},
+		{"10.0.0.0/8", []string{"10.0.0.0/8"}, ""},
+		{"0.0.0.0/0", nil, "reaches beyond private"},
+		{"::/0", nil, "reaches beyond private"},
+		{"8.0.0.0/5", nil, "reaches beyond private"},
+		{"172.16.0.0/11", nil, "reaches beyond private"},
+		{"203.0.113.7", nil, "reaches beyond private"},
+		{"172.30.83.0/33", nil, "not a network"},
+		{"docker", nil, "not a network"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseNetworks(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want one saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s []string
+			for _, n := range got {
+				s = append(s, n.String())
+			}
+			if strings.Join(s, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("got %v, want %v", s, tc.want)
+			}
+		})
 	}
 }

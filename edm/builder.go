@@ -12,14 +12,6 @@ func str(name, desc string) *Property {
 	return &Property{Name: name, Type: String, Nullable: true, Description: desc}
 }
 
-// key declares a text column that lookups match on (an agent's email);
-// indexed so merging rows across sources does not scan the table.
-func key(name, desc string) *Property {
-	p := str(name, desc)
-	p.Indexed = true
-	return p
-}
-
 func text(name, desc string) *Property {
 	p := str(name, desc)
 	p.Searchable = true
@@ -125,7 +117,9 @@ func (b *builder) entity(t *Table, setName, typeName, setDesc, typeDesc string, 
 		props: map[string]*Property{}, navs: map[string]*NavProperty{}}
 	if len(columns) == 0 {
 		for _, c := range t.Columns {
-			columns = append(columns, c.Name)
+			if !c.Internal {
+				columns = append(columns, c.Name)
+			}
 		}
 	} else {
 		columns = append([]string{"id", "tenantId", "source", "sourceId"}, columns...)
@@ -216,9 +210,8 @@ func (b *builder) pairPartners() {
 // indexColumns decides the indexes from the model. Every index slows every
 // insert, so only what queries need is indexed: the main (first) UTC time of
 // each table, which BI tools filter by date range (incremental refresh sends
-// ge/lt on it); every foreign key a collection navigation walks, which
-// /Set(k)/Nav, $expand, any/all and Nav/$count look up; and the columns
-// loaders match people on (key()). Single-valued navigations look up the
+// ge/lt on it); and every foreign key a collection navigation walks, which
+// /Set(k)/Nav, $expand, any/all and Nav/$count look up. Single-valued navigations look up the
 // target's key, which is unique and indexed already.
 func (b *builder) indexColumns() {
 	for _, t := range b.m.Tables {
@@ -238,9 +231,49 @@ func (b *builder) indexColumns() {
 	}
 }
 
+// PersonSets are the sets whose rows are people derived from the mentions
+// of every source (see loaders.Batch.Agent and Customer).
+var PersonSets = []string{"Agents", "Customers"}
+
+// MentionColumn names the internal column that keeps, beside a foreign key
+// to a person, which mention of that person the source named.
+func MentionColumn(fk string) string { return "ref_" + fk }
+
+// personRefs gives every foreign key to a person its internal mention
+// column, and indexes the pair: the store moves rows between people by
+// (foreign key, mention), and that lookup must not scan the table.
+func (b *builder) personRefs() {
+	people := map[*Table]bool{}
+	for _, n := range PersonSets {
+		if s := b.m.sets[n]; s != nil {
+			people[s.Type.Table] = true
+		}
+	}
+	for _, et := range b.m.Types {
+		for _, n := range et.Navigations {
+			if n.Collection || !people[n.Target.Type.Table] || n.SourceProp.Ref != nil {
+				continue
+			}
+			fk := n.SourceProp
+			t := fk.table
+			ref := &Property{Name: MentionColumn(fk.Name), Type: Int64, Nullable: true, Internal: true,
+				Description: "Which mention of the person " + fk.Name + " the source named (internal)."}
+			if t.byName[ref.Name] != nil {
+				b.fail("table %s: column %s declared twice", t.Name, ref.Name)
+				continue
+			}
+			ref.table, ref.index = t, len(t.Columns)
+			t.Columns = append(t.Columns, ref)
+			t.byName[ref.Name] = ref
+			fk.Ref, fk.Indexed = ref, true
+		}
+	}
+}
+
 func (b *builder) build() (*Model, error) {
 	b.pairPartners()
 	b.indexColumns()
+	b.personRefs()
 	if len(b.errs) > 0 {
 		return nil, fmt.Errorf("edm: invalid model:\n  %s", strings.Join(b.errs, "\n  "))
 	}

@@ -29,6 +29,15 @@ type Property struct {
 	Searchable bool
 	// Indexed asks the schema for an index on (tenantId, column).
 	Indexed bool
+	// Internal columns are stored but never served: no entity type has
+	// them and $metadata does not name them.
+	Internal bool
+	// Ref is set on a foreign key to a person (Agents, Customers): the
+	// internal column that holds which mention of the person the source
+	// named (see README, "How sources merge"). The foreign key holds the
+	// person that mention belongs to now; when people merge or split, the
+	// store moves a row's foreign key by its mention, never by guessing.
+	Ref *Property
 	// table is the table that stores the property; index its position there.
 	table *Table
 	index int

@@ -11,17 +11,22 @@ func declareLookups(b *builder) {
 	}
 
 	agents := b.table("Agents", "agent",
-		key("name", "Display name of the agent."),
+		str("name", "Display name of the agent."),
 		str("firstName", "Given name of the agent, where the source splits names."),
 		str("lastName", "Family name of the agent, where the source splits names."),
-		key("emailAddress", "Email address of the agent, lower-cased. The same address in two sources is the same agent."),
+		str("emailAddress", "Email address of the agent, lower-cased. The same address in two sources is the same agent."),
 		str("customId", "Identifier an administrator gave the agent in the source's portal."),
 		str("roles", "Roles the agent holds in the source, as the source lists them."),
 		str("controlGroup", "Group of agents that controls which conversations an agent may see (two-way messaging)."),
 		deleted("agent"),
+		flag("isBot", "True when a source reports this participant as a bot rather than a person (LivePerson's bot user type). Bots get no workitems."),
+		str("buzzeasyAgentId", "The agent's own id in Buzzeasy; several ids, when Buzzeasy has more than one for the person, are listed smallest first, separated by commas."),
+		str("cxengageAgentId", "The agent's own id in CxEngage (its user id); several are listed smallest first, separated by commas."),
+		str("livepersonAgentId", "The agent's own id in LivePerson; several (one login address, several ids) are listed smallest first, separated by commas."),
 	)
+	personIdentity(agents, "agent")
 	s := b.entity(agents, "Agents", "Agent",
-		"People who handle conversations. One row per person and tenant, merged across sources by email address.",
+		"People who handle conversations: one row per person and tenant, derived from what every source says about them. Sources name the same person by the same email address; a source that gives only a name (CxEngage, ino) is matched by name while exactly one person has it.",
 		"A person who handles conversations.")
 	s.Lookup = true
 
@@ -61,6 +66,7 @@ func declareLookups(b *builder) {
 		str("name", "Name of the queue. Sources that route by skill (LivePerson) report skills here."),
 		fk("channelId", "Channel the queue serves; joins to Channels.id."),
 		str("routingMode", "How the queue hands out conversations: Automatic or Manual."),
+		str("platformQueueId", "Number CxEngage gives the queue for workforce-management tools that cannot use its UUIDs."),
 		deleted("queue"),
 	)
 	s = b.entity(queues, "Queues", "Queue",
@@ -92,12 +98,26 @@ func declareLookups(b *builder) {
 	customers := b.table("Customers", "customer",
 		str("firstName", "Given name of the customer."),
 		str("lastName", "Family name of the customer."),
-		key("phoneNumber", "Phone number of the customer, in international format where the source gives one."),
-		key("emailAddress", "Email address of the customer, lower-cased."),
+		str("phoneNumber", "Phone number of the customer, in international format where the source gives one."),
+		str("emailAddress", "Email address of the customer, lower-cased."),
 		str("productGroup", "Product group the customer belongs to (two-way messaging)."),
+		str("ccid", "The customer's id in the two-way messaging report (its ccid), the key patients are known by there; several are listed smallest first, separated by commas."),
+		str("messagingId", "The customer's id in a messaging app (a Messenger page-scoped id, a Telegram id, a WhatsApp number) as ino reports it when there is no phone number; several are listed smallest first, separated by commas."),
+		str("livepersonConsumerId", "The customer's participant id in LivePerson; several are listed smallest first, separated by commas."),
+		str("buzzeasyCustomerId", "The customer's id in Buzzeasy; several are listed smallest first, separated by commas."),
 	)
+	personIdentity(customers, "customer")
 	s = b.entity(customers, "Customers", "Customer",
-		"Customers (or patients) who contacted the center, matched across sources where they share an identifier.",
+		"Customers (or patients) who contacted the center: one row per person and tenant, derived from what every source says about them, matched across sources by a shared email address, phone number or customer id.",
 		"A customer.")
 	s.Lookup = true
+}
+
+// personIdentity rewrites the identity descriptions of a people table: its
+// rows are derived from every source's mentions, not written by one source.
+func personIdentity(t *Table, what string) {
+	t.byName["id"].Description = "Key of the " + what + ": the tenant, the word " + what +
+		" and a hash of the person's smallest strong identifier (or, for a person known by name or a source id only, of the smallest mention), joined by colons. It depends only on what was loaded, never on the order; treat it as opaque."
+	t.byName["source"].Description = "Sources that mention the " + what + ", in alphabetical order, separated by commas."
+	t.byName["sourceId"].Description = "The last part of the key: the hash that identifies the " + what + "."
 }

@@ -2,10 +2,15 @@ package loaders_test
 
 import (
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"strings"
+	"testing"
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/ccfeed/ccfeed/internal/feedtest"
 	"github.com/ccfeed/ccfeed/store"
 )
 
@@ -35,4 +40,28 @@ func openRO(t interface {
 	}
 	t.Cleanup(func() { raw.Close() })
 	return raw
+}
+
+// feedRows reads every row of a feed path, following nextLinks.
+func feedRows(t *testing.T, f *feedtest.Feed, tok, path string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	u := f.URL + strings.ReplaceAll(path, " ", "%20")
+	for u != "" {
+		resp := f.Get(t, u, tok)
+		body := feedtest.Body(t, resp)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", u, resp.StatusCode, body)
+		}
+		var page struct {
+			Value []map[string]any `json:"value"`
+			Next  string           `json:"@odata.nextLink"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		out = append(out, page.Value...)
+		u = page.Next
+	}
+	return out
 }

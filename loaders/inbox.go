@@ -40,6 +40,10 @@ type Inbox struct {
 	Options Options
 	// Log receives one line per event; nil discards.
 	Log func(format string, args ...any)
+	// Warn receives the failures (a file that failed, a folder that cannot
+	// be read or moved into), so a log shows them at warning level; nil
+	// sends them to Log.
+	Warn func(format string, args ...any)
 
 	seen map[string]fileState
 }
@@ -90,6 +94,14 @@ func (in *Inbox) logf(format string, args ...any) {
 	}
 }
 
+func (in *Inbox) warnf(format string, args ...any) {
+	if in.Warn != nil {
+		in.Warn(format, args...)
+		return
+	}
+	in.logf(format, args...)
+}
+
 // ignored names are temporary files of copies in progress and hidden files.
 func ignored(name string) bool {
 	lower := strings.ToLower(name)
@@ -106,7 +118,7 @@ func (in *Inbox) Scan(ctx context.Context, now time.Time) {
 	}
 	tenants, err := os.ReadDir(in.Dir)
 	if err != nil {
-		in.logf("inbox: %v", err)
+		in.warnf("inbox: %v", err)
 		return
 	}
 	present := map[string]bool{}
@@ -116,7 +128,7 @@ func (in *Inbox) Scan(ctx context.Context, now time.Time) {
 		}
 		tenant := td.Name()
 		if err := store.ValidTenantName(tenant); err != nil {
-			in.logf("inbox: folder %s is not a tenant name: %v", tenant, err)
+			in.warnf("inbox: folder %s is not a tenant name: %v", tenant, err)
 			continue
 		}
 		files, err := os.ReadDir(filepath.Join(in.Dir, tenant))
@@ -175,7 +187,7 @@ func (in *Inbox) load(ctx context.Context, tenant, path string, settled fileStat
 		return true // interrupted: the file stays for the next start
 	}
 	if info, err := os.Stat(path); err == nil && (info.Size() != settled.size || !info.ModTime().Equal(settled.mtime)) {
-		in.logf("inbox: WARNING %s for tenant %s changed while it was loading (a writer paused longer than the quiet period of %s): it stays, and is loaded again once it settles; write files under a temporary name and rename them when complete",
+		in.warnf("inbox: %s for tenant %s changed while it was loading (a writer paused longer than the quiet period of %s): it stays, and is loaded again once it settles; write files under a temporary name and rename them when complete",
 			filepath.Base(path), tenant, in.settle())
 		return false
 	}
@@ -185,7 +197,7 @@ func (in *Inbox) load(ctx context.Context, tenant, path string, settled fileStat
 	}
 	dir := filepath.Join(filepath.Dir(path), dest)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		in.logf("inbox: %v", err)
+		in.warnf("inbox: %v", err)
 		return true
 	}
 	target := filepath.Join(dir, filepath.Base(path))
@@ -193,12 +205,12 @@ func (in *Inbox) load(ctx context.Context, tenant, path string, settled fileStat
 		target = filepath.Join(dir, time.Now().UTC().Format("20060102T150405.000")+"-"+filepath.Base(path))
 	}
 	if err := os.Rename(path, target); err != nil {
-		in.logf("inbox: moving %s: %v", path, err)
+		in.warnf("inbox: moving %s: %v", path, err)
 		return true
 	}
 	if res.Status != edm.LoadLoaded {
 		_ = os.WriteFile(target+".error.txt", []byte(res.Message+"\n"), 0o644)
-		in.logf("inbox: %s for tenant %s failed: %s", filepath.Base(path), tenant, res.Message)
+		in.warnf("inbox: %s for tenant %s failed: %s", filepath.Base(path), tenant, res.Message)
 		return true
 	}
 	in.logf("inbox: loaded %s for tenant %s: %d records, %d rejected", filepath.Base(path), tenant, res.Records, res.Rejected)

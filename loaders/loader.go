@@ -138,7 +138,8 @@ func (e *FileError) Error() string {
 }
 
 // ParseTime parses a source timestamp: RFC 3339 with Z or an offset, or a
-// local time without offset, which is read in loc (the tenant's zone).
+// local time without offset, which is read in loc (the tenant's zone); with
+// loc nil (a tenant without a zone) a local time is ErrNoZone.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	t, _, err := ParseTimeAmbiguous(s, loc)
 	return t, err
@@ -149,18 +150,30 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 // loader that knows the order of events may move it to the second (one hour
 // later).
 func ParseTimeAmbiguous(s string, loc *time.Location) (time.Time, bool, error) {
+	t, amb, _, err := ParseTimeLocal(s, loc)
+	return t, amb, err
+}
+
+// ParseTimeLocal is ParseTimeAmbiguous that also reports whether s was a
+// local time (read in loc) rather than one with an offset.
+func ParseTimeLocal(s string, loc *time.Location) (t time.Time, amb, local bool, err error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z0700"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t, false, nil
+			return t, false, false, nil
 		}
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			if loc == nil {
+				// A local time, and no zone to read it in.
+				return time.Time{}, false, true, ErrNoZone
+			}
+			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
 			first := resolveLocal(t, loc)
-			return first, SameWallClock(first, first.Add(time.Hour)), nil
+			return first, SameWallClock(first, first.Add(time.Hour)), true, nil
 		}
 	}
-	return time.Time{}, false, fmt.Errorf("not a date-time: %q", s)
+	return time.Time{}, false, false, fmt.Errorf("not a date-time: %q", s)
 }
 
 // SameWallClock reports whether two instants read the same on the clock of

@@ -28,8 +28,13 @@ type Options struct {
 	// Terminal is true, a line every few seconds otherwise.
 	Progress io.Writer
 	Terminal bool
-	// Every is the interval of plain progress lines (default 10s).
+	// Every is the interval of plain progress lines (default
+	// DefaultProgressEvery).
 	Every time.Duration
+	// Done, when set, is called by LoadFiles with each file's result as
+	// soon as the file is finished, before the next one starts: a log or
+	// a pipe then shows each file when it is loaded, not all at the end.
+	Done func(Result)
 	// Encoding is the encoding of text files without a byte-order mark
 	// (see Encodings); empty means UTF-8.
 	Encoding string
@@ -75,11 +80,18 @@ func LoadFiles(ctx context.Context, db *store.DB, tenant string, paths []string,
 		if ctx.Err() != nil {
 			break
 		}
-		out = append(out, LoadFile(ctx, db, tenant, p, opt))
+		r := LoadFile(ctx, db, tenant, p, opt)
+		out = append(out, r)
+		if opt.Done != nil {
+			opt.Done(r)
+		}
 		_, _ = db.CheckpointWAL(ctx)
 	}
-	// A failure here leaves the new rows for the next indexing; the loads
-	// themselves are committed and reported as they are.
+	// A failure here leaves the new rows for the next indexing (and rows
+	// to move between people for the next drain: reads follow pending
+	// moves meanwhile); the loads themselves are committed and reported as
+	// they are.
+	_, _ = db.DrainMoves(ctx, 50_000)
 	_, _ = db.IndexText(ctx)
 	_, _ = db.CheckpointWAL(ctx)
 	return out
@@ -159,9 +171,12 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 	if err := db.EnsureTenant(ctx, tenant); err != nil {
 		return fail(err)
 	}
-	loc, err := db.TenantTimezone(ctx, tenant)
+	loc, zoneSet, err := db.TenantZone(ctx, tenant)
 	if err != nil {
 		return fail(err)
+	}
+	if !zoneSet {
+		loc = nil // local times are refused (loaders.ErrNoZone)
 	}
 	prog := newProgress(opt, res.File, size, &readBytes)
 	defer prog.stop()
@@ -169,6 +184,12 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 		b := newBatch(ctx, lt, db.Model, tenant, src.Kind(), res.File, res.LoadID, loc, start)
 		b.Progress = prog.records
 		if err := src.Load(ctx, &File{Name: res.File, R: br, RA: io.NewSectionReader(f, 0, size), Size: size, Limits: opt.Limits.OrDefault()}, b); err != nil {
+			return err
+		}
+		if err := b.Finish(); err != nil {
+			return err
+		}
+		if err := b.recordLocal(); err != nil {
 			return err
 		}
 		// Counts are complete once every held row is written.
@@ -297,13 +318,36 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // Summary renders results for the command line: per file, then per set.
 func Summary(results []Result) string {
 	var b strings.Builder
+	for _, r := range results {
+		b.WriteString(FileLine(r))
+	}
+	b.WriteString(Totals(results))
+	return b.String()
+}
+
+// FileLine is one file's outcome on one line: loaded with its counts, or
+// FAILED with the reason. A file with rejects names the command that
+// lists them.
+func FileLine(r Result) string {
+	if r.Status != edm.LoadLoaded {
+		return fmt.Sprintf("FAILED  %s: %s\n", r.File, r.Message)
+	}
+	line := fmt.Sprintf("loaded  %s (%s): %d records, %d rejected, %s", r.File, r.Kind, r.Records, r.Rejected, r.Duration.Round(time.Millisecond))
+	if r.Rejected > 0 && r.LoadID != "" {
+		line += fmt.Sprintf(" (ccfeed rejects --load %s)", r.LoadID)
+	}
+	return line + "\n"
+}
+
+// Totals renders the rows the loaded files inserted, updated and left
+// unchanged, per entity set (nothing when no file loaded).
+func Totals(results []Result) string {
+	var b strings.Builder
 	totals := map[string]*store.Counts{}
 	for _, r := range results {
 		if r.Status != edm.LoadLoaded {
-			fmt.Fprintf(&b, "FAILED  %s: %s\n", r.File, r.Message)
 			continue
 		}
-		fmt.Fprintf(&b, "loaded  %s (%s): %d records, %d rejected, %s\n", r.File, r.Kind, r.Records, r.Rejected, r.Duration.Round(time.Millisecond))
 		for set, c := range r.Counts {
 			if set == "Loads" || set == "LoadRejects" {
 				continue

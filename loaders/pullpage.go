@@ -68,14 +68,23 @@ func LoadPage(ctx context.Context, db *store.DB, tenant string, src Source, p Pu
 	if err := db.EnsureTenant(ctx, tenant); err != nil {
 		return fail(err)
 	}
-	loc, err := db.TenantTimezone(ctx, tenant)
+	loc, zoneSet, err := db.TenantZone(ctx, tenant)
 	if err != nil {
 		return fail(err)
+	}
+	if !zoneSet {
+		loc = nil // local times are refused (loaders.ErrNoZone)
 	}
 	err = db.Load(ctx, func(lt *store.LoadTx) error {
 		b := newBatch(ctx, lt, db.Model, tenant, src.Kind(), p.Name, res.LoadID, loc, start)
 		f := &File{Name: p.Name, R: bytes.NewReader(p.Body), RA: bytes.NewReader(p.Body), Size: size}
 		if err := src.Load(ctx, f, b); err != nil {
+			return err
+		}
+		if err := b.Finish(); err != nil {
+			return err
+		}
+		if err := b.recordLocal(); err != nil {
 			return err
 		}
 		if also != nil {

@@ -40,10 +40,10 @@ func pq(extra ...string) []string {
 // A demo key that exists: a LivePerson chat of contoso that the agent
 // started (isOutbound) and that is still open, so its endedAtUTC and
 // nextConversationId are null. Its 13 messages have the keys convKey:0 to
-// convKey:12; its agent is the Buzzeasy row LivePerson's agent merged into.
+// convKey:12; its agent is the person every source names (Aiden Tanaka).
 const (
 	convKey      = "contoso:liveperson:0000002a-1e9e-4000-8000-000000000297"
-	convAgent    = "contoso:buzzeasy:00000a9e-0b0e-4000-8000-000000000011"
+	convAgent    = "contoso:agent:02a7adf88908c479"
 	convMsgs     = 13
 	convStart    = "2026-10-31T09:56:01.533Z"
 	convDuration = "619.742"
@@ -71,7 +71,7 @@ const (
 	// agent of fabrikam.
 	otherQueue       = "fabrikam:buzzeasy:0000009e-0b0e-4000-8000-000000000001"
 	otherQueueSource = "0000009e-0b0e-4000-8000-000000000001"
-	otherAgent       = "fabrikam:buzzeasy:00000a9e-0b0e-4000-8000-000000000016"
+	otherAgent       = "fabrikam:agent:2367b13c639f041d"
 	// demoUnit1 and demoUnit2 are business units of contoso, each with
 	// channels and conversations.
 	demoUnit1 = "contoso:buzzeasy:000000b0-0b0e-4000-8000-000000000001"

@@ -43,9 +43,9 @@ func isolationDB(t testing.TB) *store.DB {
 		isoRow("Messages", "fabrikam", "leak").Set("conversationId", isoParent).Set("senderType", "customer").Set("body", isoSecret),
 		isoRow("Workitems", "fabrikam", "leak-wi").Set("primaryConversationId", isoParent).Set("businessUnitId", demoUnit1),
 		isoRow("Conversations", "contoso", "cross").Set("mediaType", "chat").Set("queueId", otherQueue).
-			Set("agentId", otherAgent).Set("nextConversationId", isoOther).Set("businessUnitId", demoUnit1),
+			Set("agentId", store.PersonRef{ID: otherAgent, Mention: 2}).Set("nextConversationId", isoOther).Set("businessUnitId", demoUnit1),
 		isoRow("Conversations", "contoso", "dangle").Set("mediaType", "chat").Set("queueId", "contoso:demo:q-999").
-			Set("agentId", "contoso:demo:agent-999").Set("nextConversationId", isoNever).Set("businessUnitId", demoUnit1),
+			Set("agentId", store.PersonRef{ID: "contoso:demo:agent-999", Mention: 1}).Set("nextConversationId", isoNever).Set("businessUnitId", demoUnit1),
 		// A fabrikam row wearing a contoso-looking key: keys are unique per
 		// tenant only, so this is the same key in another tenant.
 		isoRow("Conversations", "fabrikam", "dup").Set("id", demoCall2).Set("mediaType", "chat").Set("customerLastName", isoSecret),

@@ -23,8 +23,11 @@ type info struct {
 	target  string
 	options []string
 	subject string
-	errCode string
-	err     error
+	// credential is the credential kind for metrics: a
+	// ccfeed.Credential* constant, "none" or "refused".
+	credential string
+	errCode    string
+	err        error
 	// writeErr is the first failed write to the client; closed marks a
 	// request whose client hung up (see clientClosed).
 	writeErr error
@@ -205,6 +208,7 @@ func (s *Server) logRequest(r *http.Request, inf *info) {
 		// made of the broken connection.
 		inf.status, inf.err, inf.errCode = statusClientClosed, nil, "client_closed"
 	}
+	s.metrics.observe(inf, routeOf(r.URL.Path))
 	ev := s.log.Info()
 	if inf.status >= 500 || inf.err != nil {
 		ev = s.log.Error()
@@ -236,8 +240,11 @@ func (s *Server) logRequest(r *http.Request, inf *info) {
 // personal data such as a phone number).
 func routeOf(p string) string {
 	switch {
-	case p == "/healthz", p == "/odata", p == "/odata/", p == "/odata/$metadata":
+	case p == "/healthz", p == "/readyz", p == "/livez", p == "/metrics", p == "/", p == "/signin", p == "/signout",
+		p == "/odata", p == "/odata/", p == "/odata/$metadata", p == "/powerbi/feed.pbids", p == "/powerbi/project.zip":
 		return p
+	case strings.HasPrefix(p, "/powerbi/"):
+		return "/powerbi/"
 	case strings.HasPrefix(p, "/odata/"):
 		return "/odata/{resource}"
 	}

@@ -224,15 +224,35 @@ func validHostPort(h string) bool {
 // serviceRoot is the absolute service root, ending in "/".
 func (s *Server) serviceRoot(r *http.Request) string { return s.baseURL(r) + "/odata/" }
 
-// nextLink is the request URL with its $skiptoken replaced; every other
-// parameter is kept as the client sent it (an API key must travel on).
+// nextLink is the request URL with its $skiptoken replaced. Every other
+// parameter is kept as the client sent it, except the credential when it
+// came in the query (Power BI's Web API key): the link would otherwise carry
+// the key into response bodies, and into the logs of anything in between
+// that records them.
+//
+// Leaving the key out relies on the client adding it to every request it
+// sends to the source. That is how Power Query's ApiKeyName is documented:
+// the Web API key credential is appended to each request under that
+// parameter name, nextLinks included. (Assumption to be re-checked against
+// Microsoft's documentation; if it were wrong, Power Query would get a 401
+// on the second page and ask for credentials again.) A client that put the
+// key in the URL by hand, such as curl, adds it to each nextLink itself; the
+// $skiptoken is bound to the credential either way.
 func (s *Server) nextLink(r *http.Request, token string) string {
+	keyParam := ""
+	if p := principalOf(r); p != nil {
+		keyParam = p.KeyParam
+	}
 	var parts []string
 	for _, p := range strings.Split(r.URL.RawQuery, "&") {
 		if p == "" {
 			continue
 		}
 		name, _, _ := strings.Cut(p, "=")
+		if keyParam != "" && name == keyParam {
+			// The same exact, undecoded name auth read the key from.
+			continue
+		}
 		if dn, err := url.PathUnescape(name); err == nil && strings.EqualFold(strings.TrimPrefix(dn, "$"), "skiptoken") {
 			continue
 		}

@@ -42,6 +42,26 @@ type Store interface {
 	// error once that file was deleted or replaced (which only a restart
 	// mends).
 	Identity() error
+	Operations
+}
+
+// Operations is what the home page, /metrics and /readyz read about the
+// store itself: the load journal, the tenants and the files. None of it
+// scans a data table.
+type Operations interface {
+	// Tenants lists every tenant, sorted.
+	Tenants(ctx context.Context) ([]string, error)
+	// SourceStatuses sums the load journal per tenant, source and kind for
+	// the tenants listed (nil: every tenant).
+	SourceStatuses(ctx context.Context, tenants []string) ([]ccfeed.SourceStatus, error)
+	// LatestRejects lists up to limit records refused by the newest loads
+	// of the tenants listed.
+	LatestRejects(ctx context.Context, tenants []string, limit int) ([]ccfeed.Reject, error)
+	// FileSizes reports the bytes of the database file and of its
+	// write-ahead log.
+	FileSizes() (dbBytes, walBytes int64, err error)
+	// PendingText counts the rows waiting for the full-text index.
+	PendingText(ctx context.Context) (int, error)
 }
 
 // Authenticator establishes who a request acts for.
@@ -50,6 +70,10 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (*ccfeed.Principal, error)
 	// Challenge returns the WWW-Authenticate values for a 401.
 	Challenge(r *http.Request) []string
+	// Secure reports whether a credential sent with r travelled encrypted
+	// or stayed on the machine (the rule for Basic); the home page's
+	// sign-in cookie follows it.
+	Secure(r *http.Request) bool
 }
 
 // Config holds the server's settings.
@@ -78,6 +102,21 @@ type Config struct {
 	// over all expanded navigations and levels; beyond it the request gets
 	// a 400 saying how to narrow it. Zero means DefaultMaxExpanded.
 	MaxExpanded int
+	// PowerBI, when set, serves the Power BI files under /powerbi/
+	// (/powerbi/feed.pbids, /powerbi/project.zip) without credentials: they
+	// hold the feed's URL and the model's names and descriptions, never rows
+	// or a credential. The handler sees the path with /powerbi stripped and
+	// reads the feed's public service root, built by the same rules as
+	// @odata.nextLink, with ccfeed.ServiceRoot. Nil serves nothing there,
+	// and the home page links them only when set.
+	PowerBI http.Handler
+	// MetricsElsewhere is set when /metrics is served on its own address
+	// (MetricsHandler); the main address then answers 404 for it.
+	// Otherwise /metrics on the main address needs an admin-scope token.
+	MetricsElsewhere bool
+	// ReadyChecks are checked by /readyz after the store's; each has a
+	// name for the answer and the log.
+	ReadyChecks []Check
 }
 
 // Server serves the OData feed.
@@ -93,6 +132,8 @@ type Server struct {
 	limits   *limiter
 	conns    *admission
 	now      func() time.Time
+	metrics  *metrics
+	home     *homePage
 	// goneLogged makes the loss of the database file logged once.
 	goneLogged atomic.Bool
 }
@@ -127,9 +168,12 @@ func New(cfg Config, m *edm.Model, st Store, a Authenticator, log zerolog.Logger
 		perTenant = t
 	}
 	perTenant = max(perTenant, 1)
-	return &Server{cfg: cfg, model: m, store: st, auth: a, log: log,
+	s := &Server{cfg: cfg, model: m, store: st, auth: a, log: log,
 		metaXML: m.CSDLXML(), metaJSON: m.CSDLJSON(), aead: newAEAD(cfg.PagingSecret),
 		limits: newLimiter(cfg.Limits), conns: newAdmission(cfg.ReadSlots, perTenant, cfg.Limits.QueueWait), now: time.Now}
+	s.metrics = newMetrics(st, func() time.Time { return s.now() })
+	s.home = newHomePage(cfg.PublicURL)
+	return s
 }
 
 // Admission returns the read-connection pool's counters.
@@ -141,13 +185,44 @@ func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
 	r.Handle("/healthz", http.HandlerFunc(s.handleHealth))
+	r.Handle("/readyz", http.HandlerFunc(s.handleReady))
+	r.Handle("/livez", http.HandlerFunc(s.handleLive))
+	r.Handle("/metrics", s.odata(s.handleMetrics))
+	r.Handle("/", s.html(s.handleHome)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/signin", s.html(s.handleSignIn)).Methods(http.MethodPost)
+	r.Handle("/signout", s.html(s.handleSignOut)).Methods(http.MethodPost)
+	if s.cfg.PowerBI != nil {
+		// The Power BI files hold the feed's address and the model, no
+		// data and no credential: no sign-in, so that Power BI Desktop
+		// can open them from a link.
+		pb := http.StripPrefix("/powerbi", s.cfg.PowerBI)
+		r.PathPrefix("/powerbi/").Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// No credential is asked for, so the client address pays: a
+			// project is built (some milliseconds) for each new host name
+			// a request claims, and a client must not make that free.
+			release, err := s.limits.acquire("addr:"+clientAddr(r), s.now())
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			defer release()
+			pb.ServeHTTP(w, r.WithContext(ccfeed.WithServiceRoot(r.Context(), s.serviceRoot(r))))
+		}))
+	}
 	odata := r.PathPrefix("/odata").Subrouter()
 	odata.Handle("", s.odata(s.handleServiceDocument))
 	odata.Handle("/", s.odata(s.handleServiceDocument))
 	odata.Handle("/$metadata", s.odata(s.handleMetadata))
 	odata.Handle("/{rest:.+}", s.odata(s.withConnection(s.handleResource)))
-	r.NotFoundHandler = s.odata(func(w http.ResponseWriter, r *http.Request) error {
-		return &ccfeed.Error{Code: ccfeed.ENOTFOUND, Message: "not found: the feed is at /odata/"}
+	// An unknown path is answered without asking for a credential: the
+	// answer says nothing about any tenant, and a browser that mistypes a
+	// path should not get a sign-in prompt first.
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			s.writeError(w, r, &ccfeed.Error{Code: ccfeed.ENOTIMPLEMENTED, Message: r.Method + " is not supported: this feed is read-only"})
+			return
+		}
+		s.writeError(w, r, &ccfeed.Error{Code: ccfeed.ENOTFOUND, Message: "not found: the feed is at /odata/ and its home page at /"})
 	})
 	r.MethodNotAllowedHandler = r.NotFoundHandler
 	return s.middleware(r)
@@ -180,6 +255,12 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 		}
 		p, err := s.auth.Authenticate(r)
 		if err != nil {
+			if info := requestInfo(r); info != nil {
+				info.credential = "refused"
+				if errors.Is(err, ccfeed.ErrNoCredential) {
+					info.credential = "none"
+				}
+			}
 			if ccfeed.ErrorCode(err) == ccfeed.EUNAUTHORIZED {
 				// Refused credentials spend the same budget per client
 				// address, so guessing tokens is as slow as using one.
@@ -203,7 +284,7 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 			return
 		}
 		if info := requestInfo(r); info != nil {
-			info.subject = p.Subject
+			info.subject, info.credential = p.Subject, p.Credential
 		}
 		release, err := s.limits.acquire(p.Subject, s.now())
 		if err != nil {

@@ -2,74 +2,225 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
+	"os"
 	"strings"
+	"time"
+
+	"github.com/ccfeed/ccfeed"
+	"github.com/ccfeed/ccfeed/edm"
 )
 
-// TenantsIfOnlyKind returns the tenants of the load journal when every
-// load in it is of the given kind (Loads.kind), and nil otherwise or when
-// the journal is empty. serve prints a token only while every load is a
-// load of the demo data set: once any real data is loaded, a credential
-// printed into a log would give it to whoever reads the log. The journal
-// decides, not tenant names: a real tenant may be called contoso too.
-func (db *DB) TenantsIfOnlyKind(ctx context.Context, kind string) ([]string, error) {
-	var other int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM "Loads" WHERE "kind" IS NOT ?`, kind).Scan(&other); err != nil {
-		return nil, err
+// The load journal (the Loads and LoadRejects sets) read for operators: the
+// home page, /metrics and the "ccfeed loads" and "ccfeed rejects" commands.
+// These read the journal's own small tables, never the data tables, so a
+// scrape every few seconds costs the same however much data is loaded.
+
+// journalTables returns the quoted names of the journal's tables.
+func (db *DB) journalTables() (loads, rejects string) {
+	q := db.Dialect.Quote
+	return q(db.Model.Set("Loads").Type.Table.Name), q(db.Model.Set("LoadRejects").Type.Table.Name)
+}
+
+// tenantCond is "AND <col> IN (?, ...)" for a tenant list; nil means every
+// tenant and adds nothing.
+func tenantCond(col string, tenants []string, args []any) (string, []any) {
+	if tenants == nil {
+		return "", args
 	}
-	if other > 0 {
-		return nil, nil
+	if len(tenants) == 0 {
+		return " AND 0", args
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT "tenantId" FROM "Loads" ORDER BY 1`)
+	for _, t := range tenants {
+		args = append(args, t)
+	}
+	return " AND " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(tenants)), ", ") + ")", args
+}
+
+// SourceStatuses sums the journal per tenant, source and kind (file or
+// pull), for the tenants listed (nil: every tenant).
+func (db *DB) SourceStatuses(ctx context.Context, tenants []string) ([]ccfeed.SourceStatus, error) {
+	loads, _ := db.journalTables()
+	cond, args := tenantCond("l.tenantId", tenants, nil)
+	ok := "l.status = '" + edm.LoadLoaded + "'"
+	rows, err := db.read.QueryContext(ctx, `SELECT l.tenantId, l.source, l.kind,
+		coalesce(sum(`+ok+`), 0), coalesce(sum(NOT (`+ok+`)), 0),
+		coalesce(sum(CASE WHEN `+ok+` THEN l.rowsRead END), 0),
+		coalesce(sum(CASE WHEN `+ok+` THEN l.rejected END), 0),
+		coalesce(sum(CASE WHEN `+ok+` THEN l.inserted END), 0),
+		coalesce(sum(CASE WHEN `+ok+` THEN l.updated END), 0),
+		max(CASE WHEN `+ok+` THEN l.finishedAtUTC END),
+		max(CASE WHEN NOT (`+ok+`) THEN l.finishedAtUTC END)
+		FROM `+loads+` l WHERE 1`+cond+`
+		GROUP BY l.tenantId, l.source, l.kind ORDER BY l.tenantId, l.source, l.kind`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []ccfeed.SourceStatus
 	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+		var s ccfeed.SourceStatus
+		var kind sql.NullString
+		var last, lastFail sql.NullInt64
+		if err := rows.Scan(&s.Tenant, &s.Source, &kind, &s.Loaded, &s.Failed, &s.Records, &s.Rejected,
+			&s.Inserted, &s.Updated, &last, &lastFail); err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		s.Kind = kind.String
+		s.LastLoaded, s.LastFailed = msTime(last), msTime(lastFail)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// The newest failure's message, only for sources whose last word was a
+	// failure: one short query each, and only when something is wrong.
+	for i := range out {
+		s := &out[i]
+		if s.LastFailed.IsZero() || s.LastFailed.Before(s.LastLoaded) {
+			continue
+		}
+		var msg sql.NullString
+		err := db.read.QueryRowContext(ctx, `SELECT message FROM `+loads+` WHERE tenantId = ? AND source = ? AND kind IS ?
+			AND status <> ? ORDER BY finishedAtUTC DESC LIMIT 1`, s.Tenant, s.Source, nullIfEmpty(s.Kind), edm.LoadLoaded).Scan(&msg)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		s.LastFailure = msg.String
+	}
+	return out, nil
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// LoadFilter narrows ListLoads.
+type LoadFilter struct {
+	// Tenants lists the tenants to show (nil: every tenant).
+	Tenants []string
+	// Since keeps the loads that started at or after it (zero: all).
+	Since time.Time
+	// Limit bounds the rows, newest first (0: no bound).
+	Limit int
+}
+
+// ListLoads returns journal rows, newest first.
+func (db *DB) ListLoads(ctx context.Context, f LoadFilter) ([]ccfeed.LoadEntry, error) {
+	loads, _ := db.journalTables()
+	args := []any{}
+	where := "WHERE 1"
+	if !f.Since.IsZero() {
+		where += " AND startedAtUTC >= ?"
+		args = append(args, f.Since.UnixMilli())
+	}
+	cond, args := tenantCond("tenantId", f.Tenants, args)
+	where += cond
+	limit := ""
+	if f.Limit > 0 {
+		limit = " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, tenantId, source, coalesce(kind, ''), coalesce(fileName, ''),
+		coalesce(status, ''), coalesce(message, ''), startedAtUTC, finishedAtUTC, coalesce(sizeBytes, 0),
+		coalesce(rowsRead, 0), coalesce(rejected, 0), coalesce(inserted, 0), coalesce(updated, 0), coalesce(unchanged, 0)
+		FROM `+loads+` `+where+` ORDER BY startedAtUTC DESC, id DESC`+limit, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ccfeed.LoadEntry
+	for rows.Next() {
+		var e ccfeed.LoadEntry
+		var started, finished sql.NullInt64
+		if err := rows.Scan(&e.ID, &e.Tenant, &e.Source, &e.Kind, &e.File, &e.Status, &e.Message, &started, &finished,
+			&e.SizeBytes, &e.Records, &e.Rejected, &e.Inserted, &e.Updated, &e.Unchanged); err != nil {
+			return nil, err
+		}
+		e.Started, e.Finished = msTime(started), msTime(finished)
+		out = append(out, e)
 	}
 	return out, rows.Err()
 }
 
-// demoTokensKey holds, in ccfeed_meta, the ids of the tokens serve printed
-// for the demo data set (comma-separated).
-const demoTokensKey = "demo_tokens"
-
-// RememberDemoToken records the id of a token printed for the demo data
-// set, so that it can be revoked once real data is loaded.
-func (db *DB) RememberDemoToken(ctx context.Context, jti string) error {
-	old, err := db.Meta(ctx, demoTokensKey)
-	if err != nil {
-		return err
-	}
-	if old != "" {
-		jti = old + "," + jti
-	}
-	return db.SetMeta(ctx, demoTokensKey, jti)
+// RejectFilter narrows ListRejects.
+type RejectFilter struct {
+	// LoadID is a load's id as Loads has it ("tenant:loader:2026...") or
+	// its last part ("2026..."), as "ccfeed loads" prints it.
+	LoadID string
+	// File keeps the rejects of loads of this file name.
+	File string
+	// Tenants lists the tenants to show (nil: every tenant).
+	Tenants []string
+	// Limit bounds the rows (0: no bound).
+	Limit int
 }
 
-// RevokeDemoTokens revokes every token printed for the demo data set and
-// forgets them; it reports how many it revoked. Loading real data calls
-// it: a token printed into a log for the demo must not read what comes
-// next, even in a tenant that bears a demo tenant's name.
-func (db *DB) RevokeDemoTokens(ctx context.Context) (int, error) {
-	ids, err := db.Meta(ctx, demoTokensKey)
-	if err != nil || ids == "" {
-		return 0, err
+// ListRejects returns refused records: the newest load first, and within
+// a load by line.
+func (db *DB) ListRejects(ctx context.Context, f RejectFilter) ([]ccfeed.Reject, error) {
+	loads, rejects := db.journalTables()
+	args := []any{}
+	where := "WHERE 1"
+	if f.LoadID != "" {
+		where += " AND (r.loadId = ? OR l.sourceId = ?)"
+		args = append(args, f.LoadID, f.LoadID)
 	}
-	n := 0
-	for _, jti := range strings.Split(ids, ",") {
-		if jti == "" {
-			continue
-		}
-		if err := db.Revoke(ctx, jti); err != nil {
-			return n, err
-		}
-		n++
+	if f.File != "" {
+		where += " AND r.fileName = ?"
+		args = append(args, f.File)
 	}
-	return n, db.SetMeta(ctx, demoTokensKey, "")
+	cond, args := tenantCond("r.tenantId", f.Tenants, args)
+	where += cond
+	limit := ""
+	if f.Limit > 0 {
+		limit = " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT coalesce(r.loadId, ''), r.tenantId, r.source, coalesce(r.fileName, ''),
+		coalesce(r.line, 0), coalesce(r.field, ''), coalesce(r.reason, ''), coalesce(r.excerpt, ''), l.startedAtUTC
+		FROM `+rejects+` r LEFT JOIN `+loads+` l ON l.tenantId = r.tenantId AND l.id = r.loadId
+		`+where+` ORDER BY l.startedAtUTC DESC, r.loadId, r.line, r.rowid`+limit, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ccfeed.Reject
+	for rows.Next() {
+		var r ccfeed.Reject
+		var started sql.NullInt64
+		if err := rows.Scan(&r.LoadID, &r.Tenant, &r.Source, &r.File, &r.Line, &r.Field, &r.Reason, &r.Excerpt, &started); err != nil {
+			return nil, err
+		}
+		r.LoadStarted = msTime(started)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// FileSizes reports the bytes of the database file and of its write-ahead
+// log (0 when there is none), for /metrics.
+func (db *DB) FileSizes() (dbBytes, walBytes int64, err error) {
+	st, err := os.Stat(db.Path)
+	if err != nil {
+		return 0, 0, err
+	}
+	wal, err := os.Stat(db.Path + "-wal")
+	if errors.Is(err, fs.ErrNotExist) {
+		return st.Size(), 0, nil
+	} else if err != nil {
+		return st.Size(), 0, err
+	}
+	return st.Size(), wal.Size(), nil
+}
+
+// LatestRejects lists up to limit records refused by the newest loads of
+// the tenants listed (nil: every tenant): the home page's view for admins.
+func (db *DB) LatestRejects(ctx context.Context, tenants []string, limit int) ([]ccfeed.Reject, error) {
+	return db.ListRejects(ctx, RejectFilter{Tenants: tenants, Limit: limit})
 }

@@ -7,12 +7,9 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 
 	"github.com/mattn/go-sqlite3"
-
-	"github.com/ccfeed/ccfeed/edm"
 )
 
 // Loading keeps the raw records of event-shaped sources in a staging table,
@@ -34,15 +31,6 @@ func init() {
 			PRIMARY KEY (tenant, source, record)
 		) WITHOUT ROWID`,
 		`CREATE INDEX IF NOT EXISTS ix_staging_group ON ccfeed_staging (tenant, source, grp, seq)`,
-		// Which merged row a source's own id for a person stands for.
-		`CREATE TABLE IF NOT EXISTS ccfeed_aliases (
-			tenant   TEXT NOT NULL,
-			kind     TEXT NOT NULL,
-			source   TEXT NOT NULL,
-			sourceId TEXT NOT NULL,
-			id       TEXT NOT NULL,
-			PRIMARY KEY (tenant, kind, source, sourceId)
-		) WITHOUT ROWID`,
 	)
 }
 
@@ -50,13 +38,13 @@ func init() {
 // records, aliases and rejects commit together or not at all.
 type LoadTx struct {
 	*Writer
-	db       *DB
-	stage    *sql.Stmt
-	restage  *sql.Stmt
-	aliasGet *sql.Stmt
-	aliasSet *sql.Stmt
+	db      *DB
+	stage   *sql.Stmt
+	restage *sql.Stmt
 	// stageMany are StageMany's statements by number of records.
 	stageMany map[int]*counted
+	// moved is set once the load has recorded a move (RecordMove).
+	moved bool
 }
 
 // Load runs fn in one write transaction.
@@ -114,13 +102,6 @@ func (db *DB) loadIn(ctx context.Context, tx *sql.Tx, raw *sqlite3.SQLiteConn, f
 		WHERE tenant = ? AND source = ? AND record = ? AND payload IS NOT ?`); err != nil {
 		return err
 	}
-	if lt.aliasGet, err = tx.PrepareContext(ctx, `SELECT id FROM ccfeed_aliases WHERE tenant = ? AND kind = ? AND source = ? AND sourceId = ?`); err != nil {
-		return err
-	}
-	if lt.aliasSet, err = tx.PrepareContext(ctx, `INSERT INTO ccfeed_aliases (tenant, kind, source, sourceId, id) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, kind, source, sourceId) DO UPDATE SET id = excluded.id`); err != nil {
-		return err
-	}
 	if err := fn(lt); err != nil {
 		return err
 	}
@@ -129,7 +110,7 @@ func (db *DB) loadIn(ctx context.Context, tx *sql.Tx, raw *sqlite3.SQLiteConn, f
 
 func (lt *LoadTx) close() {
 	lt.Writer.Close()
-	for _, s := range []*sql.Stmt{lt.stage, lt.restage, lt.aliasGet, lt.aliasSet} {
+	for _, s := range []*sql.Stmt{lt.stage, lt.restage} {
 		if s != nil {
 			s.Close()
 		}
@@ -342,72 +323,4 @@ func (lt *LoadTx) StagedGroups(ctx context.Context, tenant, source string, group
 		}
 	}
 	return out, nil
-}
-
-// Alias returns the merged row id a source's own id stands for.
-func (lt *LoadTx) Alias(ctx context.Context, tenant, kind, source, sourceID string) (string, bool, error) {
-	ctx, err := stmtContext(ctx)
-	if err != nil {
-		return "", false, err
-	}
-	var id string
-	err = lt.aliasGet.QueryRowContext(ctx, tenant, kind, source, sourceID).Scan(&id)
-	if err == sql.ErrNoRows {
-		return "", false, nil
-	}
-	return id, err == nil, err
-}
-
-// SetAlias records that a source's own id stands for the merged row id.
-func (lt *LoadTx) SetAlias(ctx context.Context, tenant, kind, source, sourceID, id string) error {
-	ctx, err := stmtContext(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = lt.aliasSet.ExecContext(ctx, tenant, kind, source, sourceID, id)
-	return err
-}
-
-// FindBy returns the ids of rows of table whose column equals value within
-// the tenant (at most two: enough to tell unique from ambiguous), and whose
-// nullColumns are all NULL.
-func (lt *LoadTx) FindBy(ctx context.Context, table *edm.Table, column, tenant, value string, nullColumns ...string) ([]string, error) {
-	return lt.findIDs(ctx, table, column, tenant, value, "", nullColumns)
-}
-
-// findIDs is FindBy, leaving out rows whose id starts with exceptPrefix
-// (when not empty) before the limit.
-func (lt *LoadTx) findIDs(ctx context.Context, table *edm.Table, column, tenant, value, exceptPrefix string, nullColumns []string) ([]string, error) {
-	ctx, err := stmtContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := lt.FlushTable(ctx, table); err != nil {
-		return nil, err
-	}
-	q := lt.db.Dialect.Quote
-	var where strings.Builder
-	args := []any{tenant, value}
-	for _, c := range nullColumns {
-		where.WriteString(" AND " + q(c) + " IS NULL")
-	}
-	if exceptPrefix != "" {
-		where.WriteString(" AND substr(" + q("id") + ", 1, ?) <> ?")
-		args = append(args, int64(len(exceptPrefix)), exceptPrefix)
-	}
-	rows, err := lt.tx.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s = ? AND %s = ?%s LIMIT 2",
-		q("id"), q(table.Name), q("tenantId"), q(column), where.String()), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }

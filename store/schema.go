@@ -21,11 +21,76 @@ import (
 // such as renames), then reconcile, which creates whatever the model has and
 // the database lacks (tables, columns, indexes). A database from a newer
 // binary is refused rather than damaged.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[v] upgrades a database from version v to v+1. Additive changes
 // need no entry: reconcile covers them.
-var migrations = map[int]func(ctx context.Context, tx *sql.Tx) error{}
+var migrations = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	2: toMentions,
+}
+
+// ErrOldPeople refuses a database whose people were merged in place by a
+// ccfeed from before mentions (schema version 2 and older).
+var ErrOldPeople = errors.New("it holds agents or customers merged by an older ccfeed, whose result depended on the order files were loaded in; " +
+	"this version derives people from what every source said, which that database did not keep. " +
+	"Load the same files (and pulls) into a new database; this one is left as it is")
+
+// toMentions upgrades a version 2 database. People merged in place cannot
+// be turned into mentions (what each source said was not kept), so a
+// database that has any is refused, untouched; one without (no people
+// loaded yet) gets the new layout: the tenant's zone flag, and the indexes
+// on foreign keys to people rebuilt with their mention column.
+func toMentions(ctx context.Context, tx *sql.Tx) error {
+	for _, t := range []string{"Agents", "Customers"} {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM "`+t+`" LIMIT 1)`).Scan(&n); err != nil {
+			if strings.Contains(err.Error(), "no such table") {
+				continue
+			}
+			return err
+		}
+		if n > 0 {
+			return ErrOldPeople
+		}
+	}
+	have, err := columnsOf(ctx, tx, "ccfeed_tenants")
+	if err != nil {
+		return err
+	}
+	stmts := []string{`DROP TABLE IF EXISTS ccfeed_aliases`, `DROP TABLE IF EXISTS ccfeed_merged`}
+	if len(have) > 0 && !have["zone_set"] {
+		stmts = append(stmts, `ALTER TABLE ccfeed_tenants ADD COLUMN zone_set INTEGER NOT NULL DEFAULT 0`,
+			// Tenants of an older database chose their zone or lived
+			// with UTC; they keep doing so.
+			`UPDATE ccfeed_tenants SET zone_set = 1`)
+	}
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%' AND
+		(name LIKE '%agentId' OR name LIKE '%AgentId' OR name LIKE '%customerId')`)
+	if err != nil {
+		return err
+	}
+	var drop []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		drop = append(drop, n)
+	}
+	rows.Close()
+	for _, n := range drop {
+		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(n, `"`, `""`)+`"`); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
 
 // internalTables are the service's own tables, next to the model's.
 var internalTables = []string{
@@ -33,9 +98,12 @@ var internalTables = []string{
 		key   TEXT PRIMARY KEY,
 		value TEXT NOT NULL
 	)`,
+	// zone_set is 0 until a time zone is set: local times are refused
+	// until then (timezone's UTC only writes local twins meanwhile).
 	`CREATE TABLE IF NOT EXISTS ccfeed_tenants (
 		name     TEXT PRIMARY KEY,
-		timezone TEXT NOT NULL DEFAULT 'UTC'
+		timezone TEXT NOT NULL DEFAULT 'UTC',
+		zone_set INTEGER NOT NULL DEFAULT 0
 	)`,
 }
 
@@ -68,6 +136,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		for v := version; v < SchemaVersion; v++ {
 			if m := migrations[v]; m != nil {
 				if err := m(ctx, tx); err != nil {
+					if errors.Is(err, ErrOldPeople) {
+						return fmt.Errorf("store: cannot open %s: %w", db.Path, err)
+					}
 					return fmt.Errorf("store: migrate %d->%d: %w", v, v+1, err)
 				}
 			}
@@ -395,8 +466,14 @@ func (db *DB) indexes(t *edm.Table) []string {
 			continue
 		}
 		name := indexName(t, c)
-		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s, %s)",
-			db.Dialect.Quote(name), db.Dialect.Quote(t.Name), db.Dialect.Quote("tenantId"), db.Dialect.Quote(c.Column())))
+		cols := db.Dialect.Quote("tenantId") + ", " + db.Dialect.Quote(c.Column())
+		if c.Ref != nil {
+			// A foreign key to a person carries its mention: moving rows
+			// between people finds them by both (see moves.go).
+			cols += ", " + db.Dialect.Quote(c.Ref.Column())
+		}
+		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+			db.Dialect.Quote(name), db.Dialect.Quote(t.Name), cols))
 	}
 	return out
 }

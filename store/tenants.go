@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -82,15 +83,53 @@ func (db *DB) EnsureTenant(ctx context.Context, name string) error {
 
 // TenantTimezone returns a tenant's IANA time zone ("UTC" until set).
 func (db *DB) TenantTimezone(ctx context.Context, name string) (*time.Location, error) {
+	loc, _, err := db.TenantZone(ctx, name)
+	return loc, err
+}
+
+// TenantZone returns a tenant's time zone and whether it was ever set: a
+// tenant created by a load has none, and its local twins are written in
+// UTC meanwhile, but local times cannot be read for it (see loaders).
+func (db *DB) TenantZone(ctx context.Context, name string) (*time.Location, bool, error) {
 	var tz string
-	err := db.read.QueryRowContext(ctx, "SELECT timezone FROM ccfeed_tenants WHERE name = ?", name).Scan(&tz)
+	var set bool
+	err := db.read.QueryRowContext(ctx, "SELECT timezone, zone_set FROM ccfeed_tenants WHERE name = ?", name).Scan(&tz, &set)
 	if errors.Is(err, sql.ErrNoRows) {
-		return time.UTC, nil
+		return time.UTC, false, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return time.LoadLocation(tz)
+	loc, err := time.LoadLocation(tz)
+	return loc, set, err
+}
+
+// ZoneInUseError refuses a change of a tenant's time zone while loads read
+// local times in the old one: their instants would be wrong in the new.
+type ZoneInUseError struct {
+	Tenant, From, To string
+	// Loads are the local-time loads (file and source), at most 20; Count
+	// is how many there are.
+	Loads []LocalLoad
+	Count int
+}
+
+// LocalLoad is a load that read local times in a zone.
+type LocalLoad struct{ LoadID, Source, File, Zone string }
+
+func (e *ZoneInUseError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "tenant %s already holds %d load(s) whose local times (ino, Buzzeasy, two-way without offsets) were read in %s; "+
+		"in %s they would be other instants, and the rows hold only the instants. Nothing was changed. "+
+		"To change the zone, create a new database, set the zone there first (ccfeed tenant --db NEW --tenant %s --timezone %s), "+
+		"and load the same files into it. The loads read in %s:", e.Tenant, e.Count, e.From, e.To, e.Tenant, e.To, e.From)
+	for _, l := range e.Loads {
+		fmt.Fprintf(&b, "\n  %s (%s, load %s)", l.File, l.Source, l.LoadID)
+	}
+	if e.Count > len(e.Loads) {
+		fmt.Fprintf(&b, "\n  ... and %d more (admin: the Loads set lists them)", e.Count-len(e.Loads))
+	}
+	return b.String()
 }
 
 // Write runs fn in a write transaction, one at a time.
@@ -133,8 +172,16 @@ func (db *DB) SetTenantTimezone(ctx context.Context, name, tz string) error {
 		return err
 	}
 	return db.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_tenants (name, timezone) VALUES (?, ?)
-			ON CONFLICT(name) DO UPDATE SET timezone = excluded.timezone`, name, tz); err != nil {
+		var cur string
+		err := tx.QueryRowContext(ctx, "SELECT timezone FROM ccfeed_tenants WHERE name = ?", name).Scan(&cur)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := refuseZoneChange(ctx, tx, name, tz); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_tenants (name, timezone, zone_set) VALUES (?, ?, 1)
+			ON CONFLICT(name) DO UPDATE SET timezone = excluded.timezone, zone_set = 1`, name, tz); err != nil {
 			return err
 		}
 		for _, t := range db.Model.Tables {
@@ -206,4 +253,58 @@ func (db *DB) Meta(ctx context.Context, key string) (string, error) {
 		return "", nil
 	}
 	return v, err
+}
+
+func init() {
+	extraTables = append(extraTables, `CREATE TABLE IF NOT EXISTS ccfeed_local_loads (
+		tenant  TEXT NOT NULL,
+		load_id TEXT NOT NULL,
+		source  TEXT NOT NULL,
+		file    TEXT NOT NULL,
+		zone    TEXT NOT NULL,
+		PRIMARY KEY (tenant, load_id)
+	) WITHOUT ROWID`)
+}
+
+// RecordLocalLoad notes that a load read local times in zone: a later change
+// of the tenant's zone must not leave its instants in the old one.
+func (lt *LoadTx) RecordLocalLoad(ctx context.Context, tenant, loadID, source, file, zone string) error {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = lt.tx.ExecContext(ctx, `INSERT OR REPLACE INTO ccfeed_local_loads (tenant, load_id, source, file, zone) VALUES (?, ?, ?, ?, ?)`,
+		tenant, loadID, source, file, zone)
+	return err
+}
+
+// refuseZoneChange returns a ZoneInUseError when loads of the tenant read
+// local times in another zone than to.
+func refuseZoneChange(ctx context.Context, tx *sql.Tx, tenant, to string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT load_id, source, file, zone FROM ccfeed_local_loads WHERE tenant = ? AND zone <> ? ORDER BY load_id`, tenant, to)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	e := &ZoneInUseError{Tenant: tenant, To: to}
+	for rows.Next() {
+		var l LocalLoad
+		if err := rows.Scan(&l.LoadID, &l.Source, &l.File, &l.Zone); err != nil {
+			return err
+		}
+		e.Count++
+		if e.From == "" {
+			e.From = l.Zone
+		}
+		if len(e.Loads) < 20 {
+			e.Loads = append(e.Loads, l)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if e.Count == 0 {
+		return nil
+	}
+	return e
 }

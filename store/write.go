@@ -43,11 +43,26 @@ type Row struct {
 func NewRow(t *edm.Table) *Row { return &Row{Table: t, Values: make([]any, len(t.Columns))} }
 
 // Set sets a column by name; it panics on a name the table lacks, which is a
-// loader bug caught by its tests.
+// loader bug caught by its tests. A PersonRef sets a foreign key to a person
+// and its mention column together (and only such a key takes one).
 func (r *Row) Set(name string, v any) *Row {
 	i := r.Table.Index(name)
 	if i < 0 {
 		panic(fmt.Sprintf("store: table %s has no column %s", r.Table.Name, name))
+	}
+	c := r.Table.Columns[i]
+	if pr, ok := v.(PersonRef); ok {
+		if c.Ref == nil {
+			panic(fmt.Sprintf("store: %s.%s is not a foreign key to a person", r.Table.Name, name))
+		}
+		r.Values[i], r.Values[r.Table.Index(c.Ref.Name)] = nil, nil
+		if !pr.IsZero() {
+			r.Values[i], r.Values[r.Table.Index(c.Ref.Name)] = pr.ID, pr.Mention
+		}
+		return r
+	}
+	if c.Ref != nil && v != nil {
+		panic(fmt.Sprintf("store: %s.%s takes a PersonRef, not %T", r.Table.Name, name, v))
 	}
 	r.Values[i] = v
 	return r
@@ -89,7 +104,7 @@ type Writer struct {
 }
 
 // Counts tallies outcomes.
-type Counts struct{ Inserted, Updated, Unchanged int }
+type Counts struct{ Inserted, Updated, Unchanged, Deleted int }
 
 type tableStmts struct {
 	// updates are the prepared UPDATEs by the columns they keep when the

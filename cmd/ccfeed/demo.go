@@ -13,15 +13,16 @@ import (
 // cmdDemo writes the demo data set as vendor files, for loading by hand
 // (ccfeed load) or for benchmarks at a larger scale.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", stderr)
-	dir := fs.String("out", "", "`folder` to write the files into (created if missing)")
-	scale := fs.Int("scale", 1, "volume: "+fmt.Sprint(demo.PerScale)+" conversations per tenant and scale step")
-	seed := fs.Uint64("seed", 0, "changes every random choice; the same scale and seed give the same files")
-	if err := parseFlags(fs, args); err != nil {
+	c := newCommand("demo", "--out DIR [--scale N] [--seed S]", `
+Write the demo data set as vendor files, for a look or for "ccfeed load".`, stdout)
+	dir := c.String("out", "", "", "`folder` to write the files into (created if missing)")
+	scale := c.Int("scale", "", 1, "volume: "+fmt.Sprint(demo.PerScale)+" conversations per tenant and scale step")
+	seed := c.Uint64("seed", "", 0, "changes every random choice; the same scale and seed give the same files")
+	if err := c.parse(args, false); err != nil {
 		return err
 	}
 	if *dir == "" || *scale < 1 {
-		return usageError{"usage: ccfeed demo --out DIR [--scale N] [--seed S]"}
+		return c.usageErr("--out is required and --scale must be 1 or more")
 	}
 	start := time.Now()
 	m, err := demo.Generate(ctx, *dir, demo.Options{Scale: *scale, Seed: *seed})

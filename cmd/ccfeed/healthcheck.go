@@ -11,9 +11,11 @@ import (
 // cmdHealthcheck probes /healthz; the container image has no curl, so its
 // health check runs this.
 func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("healthcheck", stderr)
-	url := fs.String("url", env("CCFEED_HEALTH_URL", "http://127.0.0.1:8080/healthz"), "health `URL` to probe")
-	if err := parseFlags(fs, args); err != nil {
+	c := newCommand("healthcheck", "[--url URL]", `
+Probe a running server's health URL and exit 0 when it answers 200 (the
+container image has no curl).`, stdout)
+	url := c.String("url", "CCFEED_HEALTH_URL", "http://127.0.0.1:8080/healthz", "health `URL` to probe")
+	if err := c.parse(args, false); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -15,9 +15,15 @@ import (
 // work off the requests.
 const indexEvery = time.Second
 
+// drainBatch is how many fact rows one transaction of store.DrainMoves
+// moves: a load waiting for the write lock waits for at most one batch.
+const drainBatch = 50_000
+
 // startIndexer runs store.IndexText every indexEvery until ctx ends, each
-// time followed by store.CheckpointWAL (commits leave the write-ahead log
-// to it, see store.registerDriver).
+// time followed by store.DrainMoves (fact rows that a load's merge of
+// people left to move, in transactions of drainBatch rows, so loads
+// interleave) and store.CheckpointWAL (commits leave the write-ahead log to
+// it, see store.registerDriver).
 func startIndexer(ctx context.Context, db *store.DB, log zerolog.Logger) {
 	go func() {
 		t := time.NewTicker(indexEvery)
@@ -35,6 +41,12 @@ func startIndexer(ctx context.Context, db *store.DB, log zerolog.Logger) {
 				log.Error().Err(err).Msg("full-text index")
 			case n > 0:
 				log.Info().Int("rows", n).Dur("took", time.Since(start)).Msg("full-text index up to date")
+			}
+			start = time.Now()
+			if n, err := db.DrainMoves(ctx, drainBatch); err != nil && ctx.Err() == nil {
+				log.Error().Err(err).Msg("moving rows between merged people")
+			} else if n > 0 {
+				log.Info().Int("rows", n).Dur("took", time.Since(start)).Msg("rows moved between merged people")
 			}
 			if _, err := db.CheckpointWAL(ctx); err != nil && ctx.Err() == nil {
 				log.Error().Err(err).Msg("checkpoint")

@@ -20,6 +20,9 @@ func TestLoadCommandOutcome(t *testing.T) {
 		"messaging-interactions_engagement-attributes_doc-example.AS-PUBLISHED.json")
 	rejects := filepath.Join(root, "testdata", "twoway", "rejects", "report.csv")
 	dbPath := filepath.Join(t.TempDir(), "load.db")
+	if out, err := runCmd(t, "tenant", "--db", dbPath, "--tenant", "acme"); err != nil || !strings.Contains(out, "created "+dbPath) {
+		t.Fatalf("ccfeed tenant on a new path: %v\n%s", err, out)
+	}
 
 	out, err := runCmd(t, "load", "--db", dbPath, "--tenant", "acme", good, rejects)
 	if err != nil {

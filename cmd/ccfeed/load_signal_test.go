@@ -24,6 +24,7 @@ func TestSignalEndsLoad(t *testing.T) {
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "feed.db")
 	small := filepath.Join(feedtest.RepoRoot(t), "testdata", "twoway", "daily-overlap", "SYNTHETIC_two_way_conversation_report_2024-03-09.csv")
+	createDBWith(t, bin, dbPath)
 	if out, err := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", small).CombinedOutput(); err != nil {
 		t.Fatalf("baseline load: %v\n%s", err, out)
 	}
@@ -87,7 +88,9 @@ func TestLoadRefusesPipeAndFolder(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Skipf("cannot make a named pipe here: %v", err)
 	}
-	cmd := exec.Command(bin, "load", "--db", filepath.Join(dir, "feed.db"), "--tenant", "acme", fifo, dir)
+	dbPath := filepath.Join(dir, "feed.db")
+	createDBWith(t, bin, dbPath)
+	cmd := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", fifo, dir)
 	done := make(chan struct{})
 	var out []byte
 	go func() { out, _ = cmd.CombinedOutput(); close(done) }()
@@ -106,8 +109,9 @@ func TestLoadRefusesPipeAndFolder(t *testing.T) {
 
 // TestReadOnlyDatabaseFolder: a database in a folder this user may not
 // write in is refused with that reason, not SQLite's "no such file or
-// directory". As root (which may write anywhere), the binary runs as
-// nobody.
+// directory", both when it would be created ("ccfeed tenant") and when it
+// exists (SQLite must create its -wal and -shm files beside it). As root
+// (which may write anywhere), the binary runs as nobody.
 func TestReadOnlyDatabaseFolder(t *testing.T) {
 	bin := binary(t)
 	dir, err := os.MkdirTemp("", "ccfeed-ro-")
@@ -129,19 +133,42 @@ func TestReadOnlyDatabaseFolder(t *testing.T) {
 	src, _ := os.ReadFile(filepath.Join(feedtest.RepoRoot(t), "testdata", "twoway", "daily-overlap", "SYNTHETIC_two_way_conversation_report_2024-03-09.csv"))
 	os.WriteFile(small, src, 0o644)
 	ro := filepath.Join(dir, "ro")
-	if err := os.Mkdir(ro, 0o555); err != nil {
+	if err := os.Mkdir(ro, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// An existing database, made while the folder was writable.
+	existing := filepath.Join(ro, "feed.db")
+	createDBWith(t, exe, existing)
+	os.Chmod(existing, 0o666)
+	os.Remove(existing + "-wal")
+	os.Remove(existing + "-shm")
+	if err := os.Chmod(ro, 0o555); err != nil {
 		t.Fatal(err)
 	}
 	os.Chmod(dir, 0o755)
-	cmd := exec.Command(exe, "load", "--db", filepath.Join(ro, "feed.db"), "--tenant", "acme", small)
-	if os.Geteuid() == 0 {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	for _, args := range [][]string{
+		{"tenant", "--db", filepath.Join(ro, "new.db"), "--tenant", "acme"},
+		{"load", "--db", existing, "--tenant", "acme", small},
+	} {
+		cmd := exec.Command(exe, args...)
+		if os.Geteuid() == 0 {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		}
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Fatalf("ccfeed %s in a read-only folder succeeded:\n%s", args[0], out)
+		}
+		if !strings.Contains(string(out), "may not write in it (permission denied)") || strings.Contains(string(out), "no such file") {
+			t.Errorf("ccfeed %s output:\n%s\nwant the folder named as not writable", args[0], out)
+		}
 	}
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatalf("a load into a read-only folder succeeded:\n%s", out)
-	}
-	if !strings.Contains(string(out), "may not write in it (permission denied)") || strings.Contains(string(out), "no such file") {
-		t.Errorf("output:\n%s\nwant the folder named as not writable", out)
+}
+
+// createDBWith makes an empty database with a tenant, with the binary
+// ("ccfeed load" needs a database that exists).
+func createDBWith(t testing.TB, bin, path string) {
+	t.Helper()
+	if out, err := exec.Command(bin, "tenant", "--db", path, "--tenant", "acme").CombinedOutput(); err != nil {
+		t.Fatalf("ccfeed tenant: %v\n%s", err, out)
 	}
 }

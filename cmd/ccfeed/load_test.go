@@ -82,6 +82,9 @@ func TestKillDuringLoad(t *testing.T) {
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "feed.db")
 	small := filepath.Join(feedtest.RepoRoot(t), "testdata", "twoway", "daily-overlap", "SYNTHETIC_two_way_conversation_report_2024-03-09.csv")
+	if out, err := exec.Command(bin, "tenant", "--db", dbPath, "--tenant", "acme").CombinedOutput(); err != nil {
+		t.Fatalf("ccfeed tenant: %v\n%s", err, out)
+	}
 	if out, err := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", small).CombinedOutput(); err != nil {
 		t.Fatalf("baseline load: %v\n%s", err, out)
 	}

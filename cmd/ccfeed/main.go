@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,13 +34,21 @@ Usage:
   ccfeed demo --out DIR [--scale N] [--seed S]                   write the demo data set as vendor files
   ccfeed tenant --db PATH --tenant NAME [--timezone ZONE]       tenant settings
   ccfeed sync --db PATH --sources FILE                           run every configured API pull once
+  ccfeed loads [--db PATH] [--tenant T] [--since D]             list loads and pulls with status, counts and rejects
+  ccfeed rejects [--db PATH] --load ID | --file NAME             print the records a load refused, and why
+  ccfeed powerbi --url FEED_URL --out DIR [--sets A,B] [--incremental]   write a Power BI project (PBIP) and .pbids for the feed
   ccfeed healthcheck [--url URL]                         probe a running server's /healthz (for containers)
 
-Run "ccfeed <command> -h" for the flags of a command.
+Run "ccfeed <command> -h" for the flags of a command and the environment
+variables it reads. Only serve and tenant create a database; the other
+commands refuse a --db that does not exist.
 `
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, errHelp) {
+			return
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintln(os.Stderr, err)
@@ -76,8 +83,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdTenant(ctx, args[1:], stdout, stderr)
 	case "sync":
 		return cmdSync(ctx, args[1:], stdout, stderr)
+	case "loads":
+		return cmdLoads(ctx, args[1:], stdout, stderr)
+	case "rejects":
+		return cmdRejects(ctx, args[1:], stdout, stderr)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
+	case "powerbi":
+		return cmdPowerBI(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -86,56 +99,37 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return usageError{"ccfeed: unknown command " + args[0]}
 }
 
-// env returns the environment variable or the default; every flag of serve
-// has one, so a container is configured without a command line.
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
-	}
-	return def
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v := os.Getenv(name); v != "" {
-		if d, err := time.ParseDuration(v); err == nil {
-			return d
-		}
-	}
-	return def
-}
-
-func envInt(name string, def int) int {
-	if v := os.Getenv(name); v != "" {
-		var n int
-		if _, err := fmt.Sscan(v, &n); err == nil {
-			return n
-		}
-	}
-	return def
-}
-
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("ccfeed "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return usageError{""}
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{"unexpected argument " + fs.Arg(0)}
-	}
-	return nil
-}
-
-// openStore opens the database with the merged model.
+// openStore opens the database with the merged model, creating it when
+// missing. Only serve and tenant call it; every other command works on a
+// database that exists (openExisting).
 func openStore(path string) (*store.DB, error) {
 	return store.Open(path, edm.Default(), store.Options{})
+}
+
+// openExisting opens a database that must already exist. SQLite would
+// create a missing file, so a mistyped --db would otherwise mint a token
+// for, load into, or list an empty new database without a word.
+func openExisting(path string) (*store.DB, error) {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("no database at %s: check --db or CCFEED_DB (\"ccfeed serve\" or \"ccfeed tenant\" creates one)", path)
+	case err != nil:
+		return nil, err
+	case st.IsDir():
+		return nil, fmt.Errorf("%s is a folder, not a database file: check --db or CCFEED_DB", path)
+	}
+	return openStore(path)
+}
+
+// checkLogFormat refuses a --log-format other than json or console (or
+// empty: console on a terminal, json otherwise).
+func checkLogFormat(f string) error {
+	switch strings.ToLower(f) {
+	case "", "json", "console":
+		return nil
+	}
+	return fmt.Errorf("--log-format %q: want json or console", f)
 }
 
 // newLogger writes human-readable lines on a terminal and JSON otherwise.

@@ -76,6 +76,7 @@ func BenchmarkHostileLoadRSS(b *testing.B) {
 		b.Run("load="+f.name, func(b *testing.B) {
 			for range b.N {
 				db := filepath.Join(b.TempDir(), "feed.db")
+				createDBWith(b, bin, db)
 				cmd := exec.Command(bin, "load", "--db", db, "--tenant", "acme", filepath.Join(dir, f.name))
 				out, _ := cmd.CombinedOutput()
 				peak := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024 // KiB on Linux

@@ -16,50 +16,87 @@ import (
 	"github.com/ccfeed/ccfeed/edm"
 	"github.com/ccfeed/ccfeed/loaders"
 	"github.com/ccfeed/ccfeed/loaders/demo"
+	"github.com/ccfeed/ccfeed/powerbi"
 	"github.com/ccfeed/ccfeed/server"
 	"github.com/ccfeed/ccfeed/store"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", stderr)
-	dbPath := fs.String("db", env("CCFEED_DB", "ccfeed.db"), "database `path`; created with the demo data set if missing (env CCFEED_DB)")
-	addr := fs.String("addr", env("CCFEED_ADDR", "127.0.0.1:8080"), "listen `address` (env CCFEED_ADDR)")
-	publicURL := fs.String("public-url", env("CCFEED_PUBLIC_URL", ""), "scheme and host clients use, for links behind a proxy (env CCFEED_PUBLIC_URL)")
-	pageSize := fs.Int("page-size", envInt("CCFEED_PAGE_SIZE", 5000), "entities per page (env CCFEED_PAGE_SIZE)")
-	maxPage := fs.Int("max-page-size", envInt("CCFEED_MAX_PAGE_SIZE", 20000), "largest odata.maxpagesize honoured (env CCFEED_MAX_PAGE_SIZE)")
-	timeout := fs.Duration("query-timeout", envDuration("CCFEED_QUERY_TIMEOUT", 60*time.Second), "longest one query may run (env CCFEED_QUERY_TIMEOUT)")
-	withDemo := fs.Bool("demo", env("CCFEED_DEMO", "true") == "true", "fill a new database with the demo data set (env CCFEED_DEMO)")
-	logFormat := fs.String("log-format", env("CCFEED_LOG_FORMAT", ""), "json or console (default: console on a terminal)")
-	inbox := fs.String("inbox", env("CCFEED_INBOX", ""), "drop `folder`: files put in DIR/<tenant>/ are loaded, then moved to done/ or failed/ (env CCFEED_INBOX)")
-	tlsCert := fs.String("tls-cert", env("CCFEED_TLS_CERT", ""), "certificate `file` (PEM): serve HTTPS, which Power BI Service requires (env CCFEED_TLS_CERT)")
-	tlsKey := fs.String("tls-key", env("CCFEED_TLS_KEY", ""), "private key `file` (PEM) of --tls-cert (env CCFEED_TLS_KEY)")
-	oidcPath := fs.String("oidc", env("CCFEED_OIDC", ""), "`file` configuring organizational sign-in (issuer, audience, JWKS, claim mappings) (env CCFEED_OIDC)")
-	basic := fs.Bool("basic", env("CCFEED_BASIC", "true") == "true", "accept the token as the password of HTTP Basic (env CCFEED_BASIC)")
-	keyParam := fs.String("api-key-param", env("CCFEED_API_KEY_PARAM", "access_token"), "query `parameter` that may carry the token (Power BI's ApiKeyName); empty disables (env CCFEED_API_KEY_PARAM)")
-	trustProxy := fs.Bool("trust-proxy", env("CCFEED_TRUST_PROXY", "false") == "true", "believe X-Forwarded-Proto and X-Forwarded-Host from a TLS-terminating proxy, for HTTPS checks and links (env CCFEED_TRUST_PROXY)")
-	rate := fs.Float64("rate-limit", float64(envInt("CCFEED_RATE_LIMIT", int(server.DefaultLimits.Rate))), "requests per second per credential (env CCFEED_RATE_LIMIT)")
-	burst := fs.Int("burst", envInt("CCFEED_BURST", server.DefaultLimits.Burst), "requests a credential may send at once after a pause (env CCFEED_BURST)")
-	concurrent := fs.Int("max-concurrent", envInt("CCFEED_MAX_CONCURRENT", server.DefaultLimits.MaxConcurrent), "requests of one credential in progress at a time, below the read connections; past it, 429 (env CCFEED_MAX_CONCURRENT)")
-	tenantConcurrent := fs.Int("tenant-concurrent", envInt("CCFEED_TENANT_CONCURRENT", 0), "read connections one tenant's requests may hold at once, all its credentials together; past it they wait (default: one less than the read connections) (env CCFEED_TENANT_CONCURRENT)")
-	queueWait := fs.Duration("queue-wait", envDuration("CCFEED_QUEUE_WAIT", server.DefaultQueueWait), "longest a request waits for a read connection before 503 with Retry-After (env CCFEED_QUEUE_WAIT)")
-	sources := fs.String("sources", env("CCFEED_SOURCES", ""), "`file` declaring the API sources to pull on a schedule (env CCFEED_SOURCES)")
-	inboxQuiet := fs.Duration("inbox-quiet", envDuration("CCFEED_INBOX_QUIET", loaders.DefaultSettle), "how long a file in the inbox must stay unchanged before it is loaded; writers should write under a temporary name and rename (env CCFEED_INBOX_QUIET)")
-	lim := limitFlags(fs, true)
-	if err := parseFlags(fs, args); err != nil {
+	c := newCommand("serve", "[--db PATH] [--addr HOST:PORT] [flags]", `
+Serve the OData feed, the home page, /metrics and the health endpoints.
+Creates the database when --db does not exist (with the demo data set
+unless --demo=false). One server per database: a second serve on the same
+file is refused while the first runs.`, stdout)
+	dbPath := c.String("db", "CCFEED_DB", "ccfeed.db", "database `path`; created (with the demo data set unless --demo=false) if missing")
+	addr := c.String("addr", "CCFEED_ADDR", "127.0.0.1:8080", "listen `address`")
+	publicURL := c.String("public-url", "CCFEED_PUBLIC_URL", "", "scheme and host clients use, for links behind a proxy")
+	pageSize := c.Int("page-size", "CCFEED_PAGE_SIZE", 5000, "entities per page")
+	maxPage := c.Int("max-page-size", "CCFEED_MAX_PAGE_SIZE", 20000, "largest odata.maxpagesize honoured")
+	timeout := c.Duration("query-timeout", "CCFEED_QUERY_TIMEOUT", 60*time.Second, "longest one query may run")
+	withDemo := c.Bool("demo", "CCFEED_DEMO", true, "fill a new database with the demo data set")
+	logFormat := c.String("log-format", "CCFEED_LOG_FORMAT", "", "json or console (default: console on a terminal, json otherwise)")
+	inbox := c.String("inbox", "CCFEED_INBOX", "", "drop `folder`: files put in DIR/<tenant>/ are loaded, then moved to done/ or failed/")
+	tlsCert := c.String("tls-cert", "CCFEED_TLS_CERT", "", "certificate `file` (PEM): serve HTTPS, which Power BI Service requires")
+	tlsKey := c.String("tls-key", "CCFEED_TLS_KEY", "", "private key `file` (PEM) of --tls-cert")
+	oidcPath := c.String("oidc", "CCFEED_OIDC", "", "`file` configuring organizational sign-in (issuer, audience, JWKS, claim mappings)")
+	basic := c.Bool("basic", "CCFEED_BASIC", true, "accept the token as the password of HTTP Basic")
+	keyParam := c.String("api-key-param", "CCFEED_API_KEY_PARAM", "access_token", "query `parameter` that may carry the token (Power BI's ApiKeyName); empty disables")
+	insecureFrom := c.String("insecure-credentials-from", "CCFEED_INSECURE_CREDENTIALS_FROM", "", "comma-separated private `networks` (CIDR) from which Basic and URL keys are accepted over plain HTTP, as from loopback; for a container's own network only")
+	trustProxy := c.Bool("trust-proxy", "CCFEED_TRUST_PROXY", false, "believe X-Forwarded-Proto and X-Forwarded-Host from a TLS-terminating proxy, for HTTPS checks and links")
+	rate := c.Float("rate-limit", "CCFEED_RATE_LIMIT", server.DefaultLimits.Rate, "requests per second per credential")
+	burst := c.Int("burst", "CCFEED_BURST", server.DefaultLimits.Burst, "requests a credential may send at once after a pause")
+	concurrent := c.Int("max-concurrent", "CCFEED_MAX_CONCURRENT", server.DefaultLimits.MaxConcurrent, "requests of one credential in progress at a time, below the read connections; past it, 429")
+	tenantConcurrent := c.Int("tenant-concurrent", "CCFEED_TENANT_CONCURRENT", 0, "read connections one tenant's requests may hold at once, all its credentials together; past it they wait (0: one less than the read connections)")
+	queueWait := c.Duration("queue-wait", "CCFEED_QUEUE_WAIT", server.DefaultQueueWait, "longest a request waits for a read connection before 503 with Retry-After")
+	inboxQuiet := c.Duration("inbox-quiet", "CCFEED_INBOX_QUIET", loaders.DefaultSettle, "how long a file in the inbox must stay unchanged before it is loaded; writers should write under a temporary name and rename")
+	lim := limitFlags(c, true)
+	sources := c.String("sources", "CCFEED_SOURCES", "", "`file` declaring the API sources to pull on a schedule")
+	metricsAddr := c.String("metrics-addr", "CCFEED_METRICS_ADDR", "", "serve /metrics on this `address` without credentials, and not on --addr (where it needs an admin token)")
+	if err := c.parse(args, false); err != nil {
 		return err
 	}
-	limits, err := lim.limits()
+	if err := checkLogFormat(*logFormat); err != nil {
+		return c.usageErr(err.Error())
+	}
+	limits, err := lim.limits(c)
 	if err != nil {
 		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return c.usageErr("--tls-cert and --tls-key go together")
+	}
+	insecureNets, err := auth.ParseNetworks(*insecureFrom)
+	if err != nil {
+		return c.usageErr("--insecure-credentials-from: " + err.Error())
+	}
+	// Files named by flags are read before the database is touched: a
+	// mistake in one stops the server without creating or locking anything.
+	var oidc *auth.OIDC
+	if *oidcPath != "" {
+		cfg, err := auth.LoadOIDCConfig(*oidcPath)
+		if err != nil {
+			return err
+		}
+		oidc = auth.NewOIDC(cfg, nil)
 	}
 	log := newLogger(stderr, *logFormat)
 	_, statErr := os.Stat(*dbPath)
 	fresh := errors.Is(statErr, os.ErrNotExist)
+	// The lock is taken before SQLite opens (and maybe creates) the file,
+	// so a refused second server changes nothing.
+	unlock, err := lockServe(*dbPath, *addr)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := openStore(*dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if fresh && !*withDemo {
+		fmt.Fprintf(stdout, "created %s, an empty database (--demo=false)\n", *dbPath)
+	}
 	if fresh && *withDemo {
 		fmt.Fprintf(stdout, "creating %s with the demo data set...\n", *dbPath)
 		start := time.Now()
@@ -81,26 +118,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if (*tlsCert == "") != (*tlsKey == "") {
-		return usageError{"--tls-cert and --tls-key go together"}
-	}
-	authn := &auth.HTTP{Keys: keySource{ring}, Basic: *basic, KeyParam: *keyParam, TrustProxy: *trustProxy}
-	if *oidcPath != "" {
-		cfg, err := auth.LoadOIDCConfig(*oidcPath)
-		if err != nil {
-			return err
-		}
-		authn.OIDC = auth.NewOIDC(cfg, nil)
-	}
+	authn := &auth.HTTP{Keys: keySource{ring}, Basic: *basic, KeyParam: *keyParam, TrustProxy: *trustProxy, OIDC: oidc,
+		InsecureFrom: insecureNets}
 	if *concurrent >= db.ReadConns() {
-		return usageError{fmt.Sprintf("--max-concurrent %d must be below the %d read connections, or one credential could hold them all", *concurrent, db.ReadConns())}
+		return c.usageErr(fmt.Sprintf("--max-concurrent %d must be below the %d read connections, or one credential could hold them all", *concurrent, db.ReadConns()))
 	}
 	srv := server.New(server.Config{
 		PublicURL: *publicURL, TrustProxy: *trustProxy, PageSize: *pageSize, MaxPageSize: *maxPage,
 		QueryTimeout: *timeout, PagingSecret: secret,
 		Limits: server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent,
 			TenantConcurrent: *tenantConcurrent, QueueWait: *queueWait},
-		ReadSlots: db.ReadConns(),
+		ReadSlots:        db.ReadConns(),
+		MetricsElsewhere: *metricsAddr != "",
+		// /powerbi/feed.pbids and /powerbi/project.zip, built for the URL
+		// clients reach the feed at, with the key parameter this feed
+		// accepts as the Web API key credential's ApiKeyName.
+		PowerBI: powerbi.Handler(edm.Default(), powerbi.Options{APIKeyName: *keyParam}),
 	}, edm.Default(), db, authn, log)
 
 	ln, err := net.Listen("tcp", *addr)
@@ -125,15 +158,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// A database file deleted or replaced under the server is noticed
 	// within seconds even without requests.
 	go srv.WatchStore(ctx, 5*time.Second)
+	if len(insecureNets) > 0 && *tlsCert == "" {
+		// Said at every start, so the opt-in is never forgotten in a log
+		// nobody reads: it is meant for a container's own network only.
+		log.Warn().Str("networks", *insecureFrom).Msg("accepting Basic passwords and URL keys over plain HTTP from these networks (--insecure-credentials-from)")
+	}
 	startIndexer(ctx, db, log)
 	if err := startPulls(ctx, db, *sources, log); err != nil {
 		return err
 	}
 	if *inbox != "" {
 		in := &loaders.Inbox{Dir: *inbox, DB: db, Settle: *inboxQuiet, Options: loaders.Options{Limits: limits},
-			Log: func(format string, args ...any) {
-				log.Info().Msgf(format, args...)
-			}}
+			Log:  func(format string, args ...any) { log.Info().Msgf(format, args...) },
+			Warn: func(format string, args ...any) { log.Warn().Msgf(format, args...) },
+		}
 		fmt.Fprintf(stdout, "Watching the %s\n", in)
 		go func() {
 			if err := in.Run(ctx); err != nil {
@@ -141,7 +179,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}()
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	var metricsSrv *http.Server
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", srv.MetricsHandler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		log.Info().Str("addr", mln.Addr().String()).Msg("serving /metrics")
+		go func() { errc <- metricsSrv.Serve(mln) }()
+	}
 	go func() {
 		if *tlsCert != "" {
 			errc <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
@@ -156,6 +206,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdown)
+	}
 	return hs.Shutdown(shutdown)
 }
 
@@ -175,6 +228,8 @@ func banner(ctx context.Context, w io.Writer, db *store.DB, scheme, addr, public
 	}
 	fmt.Fprintf(w, "\nccfeed is serving the OData feed at %s\n", root)
 	fmt.Fprintf(w, "Power BI / Excel: Get Data > OData feed > %s\n", root)
+	base := strings.TrimSuffix(root, "odata/")
+	fmt.Fprintf(w, "Power BI project: %spowerbi/project.zip (or %spowerbi/feed.pbids)\n", base, base)
 	tenants, err := db.TenantsIfOnlyKind(ctx, loaders.JournalDemo)
 	if err != nil {
 		return err

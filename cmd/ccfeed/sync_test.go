@@ -59,7 +59,9 @@ func syncFixture(t *testing.T) (sources, dbPath string) {
 	if err := os.WriteFile(sources, []byte(yml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return sources, filepath.Join(dir, "feed.db")
+	dbPath = filepath.Join(dir, "feed.db")
+	createDB(t, dbPath)
+	return sources, dbPath
 }
 
 // TestSyncCommand runs "ccfeed sync": one summary line per source, a
@@ -78,6 +80,10 @@ func TestSyncCommand(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "beta") {
 		t.Errorf("--tenant acme pulled another tenant:\n%s", out.String())
+	}
+	// Progress goes to stderr as pages load: the first page at once.
+	if !strings.Contains(errOut.String(), "pulling acme/fake (pulltest): 1 pages, ") {
+		t.Errorf("no progress line on stderr:\n%s", errOut.String())
 	}
 
 	out.Reset()

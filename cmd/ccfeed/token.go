@@ -13,18 +13,20 @@ import (
 )
 
 func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("token", stderr)
-	dbPath := fs.String("db", env("CCFEED_DB", "ccfeed.db"), "database `path`")
-	tenant := fs.String("tenant", "", "tenant `name` the token may read; several separated by commas; '*' for all")
-	admin := fs.Bool("admin", false, "add the admin scope (load journal and rejects)")
-	bu := fs.String("business-units", "", "narrow the token to these business unit `ids` (comma-separated)")
-	ttl := fs.Duration("ttl", 90*24*time.Hour, "how long the token stays valid")
-	rotate := fs.Bool("rotate-key", false, "retire the current signing key and create a new one")
-	revoke := fs.String("revoke", "", "revoke the token with this `id` (takes effect on running servers within seconds)")
-	if err := parseFlags(fs, args); err != nil {
+	c := newCommand("token", "--db PATH --tenant NAME [--admin] [--ttl D] | --rotate-key | --revoke ID", `
+Print an access token for the feed (its last line of output), or manage
+signing keys and revocations. The database must exist.`, stdout)
+	dbPath := c.String("db", "CCFEED_DB", "ccfeed.db", "database `path` (must exist)")
+	tenant := c.String("tenant", "", "", "tenant `name` the token may read; several separated by commas; '*' for all")
+	admin := c.Bool("admin", "", false, "add the admin scope (load journal and rejects)")
+	bu := c.String("business-units", "", "", "narrow the token to these business unit `ids` (comma-separated)")
+	ttl := c.Duration("ttl", "", 90*24*time.Hour, "how long the token stays valid")
+	rotate := c.Bool("rotate-key", "", false, "retire the current signing key and create a new one")
+	revoke := c.String("revoke", "", "", "revoke the token with this `id` (takes effect on running servers within seconds)")
+	if err := c.parse(args, false); err != nil {
 		return err
 	}
-	db, err := openStore(*dbPath)
+	db, err := openExisting(*dbPath)
 	if err != nil {
 		return err
 	}
@@ -45,7 +47,7 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	if *tenant == "" {
-		return usageError{"ccfeed token: --tenant is required (a name, several separated by commas, or '*')"}
+		return c.usageErr("--tenant is required (a name, several separated by commas, or '*')")
 	}
 	tenants := splitList(*tenant)
 	for _, t := range tenants {

@@ -50,6 +50,19 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// createDB creates an empty database at path, as "ccfeed tenant" would:
+// the commands other than serve and tenant refuse a missing one.
+func createDB(t *testing.T, path string) {
+	t.Helper()
+	db, err := openStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // runCmd runs a ccfeed command in-process and returns its output.
 func runCmd(t *testing.T, args ...string) (string, error) {
 	t.Helper()
@@ -83,6 +96,7 @@ func mintCmd(t *testing.T, args ...string) (token, id string) {
 // the id it prints, the deployment as audience and the current key's id.
 func TestTokenCommand(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "feed.db")
+	createDB(t, dbPath)
 	for _, tc := range []struct {
 		name    string
 		args    []string
@@ -299,7 +313,9 @@ func TestRevokeAndRotateLive(t *testing.T) {
 		t.Errorf("revoked token after the rotation: %d", got)
 	}
 	// A token of another deployment (another database) is refused.
-	other, _ := mintCmd(t, "--db", filepath.Join(t.TempDir(), "other.db"), "--tenant", "contoso")
+	otherDB := filepath.Join(t.TempDir(), "other.db")
+	createDB(t, otherDB)
+	other, _ := mintCmd(t, "--db", otherDB, "--tenant", "contoso")
 	if got, body := s.status(t, u, "Bearer "+other); got != http.StatusUnauthorized || !strings.Contains(body, auth.ReasonUnknownKey) {
 		t.Errorf("another deployment's token: %d %s", got, body)
 	}

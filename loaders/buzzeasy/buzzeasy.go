@@ -11,12 +11,14 @@
 // ignored and reported once per file in LoadRejects; the record is loaded.
 //
 // Keys: a row's id is tenant:buzzeasy:<Buzzeasy id>, and every foreign key
-// (channelId, queueId, conversationId, agentId, nextConversationId,
-// workitemId, ...) is rewritten the same way, so navigation joins rows loaded
-// from different tables and pages. Natural key: id per table; a later copy of
-// a row replaces the stored one (lookup tables are refreshed once a day and
-// may set deletedAt later). Buzzeasy rows carry no version, so the copy
-// loaded last wins: load pages in the order they were pulled.
+// (channelId, queueId, conversationId, nextConversationId, workitemId, ...)
+// is rewritten the same way, so navigation joins rows loaded from different
+// tables and pages. Agents and customers are people, derived from every
+// source's mentions: an Agents record, an agent's Users row, and every
+// agentId and customerId are mentions (see row and resolvePeople). Natural
+// key: id per table; every distinct copy of a row is kept, and the row is
+// derived from all of them, newest first (see row), whatever the order the
+// pages were loaded in.
 //
 // Times: Buzzeasy writes most timestamps twice, tenant-local without offset
 // and UTC. The UTC field is used; the store derives the local twin from it
@@ -42,6 +44,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccfeed/ccfeed/edm"
 	"github.com/ccfeed/ccfeed/loaders"
 	"github.com/ccfeed/ccfeed/loaders/jsonin"
 	"github.com/ccfeed/ccfeed/store"
@@ -310,8 +313,124 @@ func (r *record) lineOf(name string) int64 {
 	return int64(r.line)
 }
 
-// row maps one record's fields to a row and writes it, or rejects the record.
+// row maps one record's fields to a row and writes it, or rejects the
+// record. A record of the Agents table is a mention of the agent, not a
+// row of its own (see agentMention); every other record is a copy of its
+// row, kept with the copies loaded before (loaders.StageCopy), and the row
+// is derived from all of them, newest first (see newestFirst), field by
+// field: lookup tables come again every day, and which copy was loaded last
+// must not matter.
 func (l *loader) row(rec *record) error {
+	r, err := l.build(rec)
+	if err != nil || r == nil {
+		return err
+	}
+	switch l.tbl.set.Name {
+	case "Agents":
+		return l.agentMention(r)
+	case "Customers":
+		// Not a Buzzeasy table; a ccfeed feed upstream serves one.
+		return l.customerMention(r)
+	case "Users":
+		if err := l.userMention(r); err != nil {
+			return err
+		}
+	}
+	b := l.b
+	id, _ := r.Get("id").(string)
+	rkey := l.tbl.set.Name + ":" + strings.TrimPrefix(id, b.ID(""))
+	var canon bytes.Buffer
+	if err := json.Compact(&canon, rec.raw); err != nil {
+		return err
+	}
+	hash, isNew, err := b.StageCopy(rkey, canon.Bytes())
+	if err != nil || !isNew {
+		return err
+	}
+	copies, err := b.Copies(rkey)
+	if err != nil {
+		return err
+	}
+	if len(copies) <= 1 {
+		return b.Put(r)
+	}
+	type version struct {
+		row   *store.Row
+		fresh int64
+		hash  string
+	}
+	var vs []version
+	for _, cp := range copies {
+		cr := r
+		if cp.Hash != hash {
+			// Loaded before, and read then without reject.
+			err := b.Muted(func() error {
+				var err error
+				cr, err = l.build(&record{raw: cp.Payload, line: rec.line, fields: sortedFields(cp.Payload)})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if cr == nil {
+				continue
+			}
+		}
+		vs = append(vs, version{cr, freshness(cr), cp.Hash})
+	}
+	sort.SliceStable(vs, func(i, j int) bool {
+		if vs[i].fresh != vs[j].fresh {
+			return vs[i].fresh > vs[j].fresh
+		}
+		return vs[i].hash < vs[j].hash
+	})
+	sets := make([][]*store.Row, len(vs))
+	for i, v := range vs {
+		sets[i] = []*store.Row{v.row}
+	}
+	for _, m := range loaders.MergeRows(sets) {
+		if err := b.Put(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// freshness is how new a copy of a row is: its latest time (an end, a
+// deletion). Buzzeasy rows carry no version; of two copies of a lookup row
+// with no time at all, neither is newer, and the content decides, so the
+// result never depends on load order. So a deletion Buzzeasy reported
+// stays even if a later copy of the row has none: nothing in the copies
+// says which came last.
+func freshness(r *store.Row) int64 {
+	var t int64
+	for i, c := range r.Table.Columns {
+		if c.Type != edm.DateTimeOffset || c.UTC != nil {
+			continue
+		}
+		if v, ok := r.Values[i].(time.Time); ok && v.UnixMilli() > t {
+			t = v.UnixMilli()
+		}
+	}
+	return t
+}
+
+// sortedFields reads the fields of a staged record copy.
+func sortedFields(raw []byte) []rawField {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	out := make([]rawField, 0, len(m))
+	for k, v := range m {
+		out = append(out, rawField{name: k, raw: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// build maps one record's fields to a row, or rejects the record (nil row).
+func (l *loader) build(rec *record) (*store.Row, error) {
 	recLine, fields := rec.line, rec.fields
 	tbl := l.tbl
 	var id string
@@ -319,19 +438,21 @@ func (l *loader) row(rec *record) error {
 		if normalize(f.name) == "id" {
 			s, err := scalarText(f.raw)
 			if err != nil {
-				return l.b.Reject(rec.lineOf(f.name), f.name, "the id "+err.Error(), string(f.raw))
+				return nil, l.b.Reject(rec.lineOf(f.name), f.name, "the id "+err.Error(), string(f.raw))
 			}
 			id = strings.TrimSpace(s)
 		}
 	}
 	keyed := naturalKeys[tbl.set.Name]
 	if id == "" && keyed == nil {
-		return l.b.Reject(int64(recLine), "id", "the row has no id", "")
+		return nil, l.b.Reject(int64(recLine), "id", "the row has no id", "")
 	}
 	// A row without an id gets its key once its fields are read.
 	r := l.b.Row(tbl.set.Name, id)
 	var mediaType, channelType string
 	locals := map[string]localTime{} // UTC column -> instant from its local twin
+	localField := map[string]string{}
+	people := map[string]personID{} // person foreign keys, resolved last
 	for _, f := range fields {
 		if strings.Contains(f.name, "@") { // annotations: @odata.etag, x@odata.type
 			continue
@@ -341,7 +462,7 @@ func (l *loader) row(rec *record) error {
 			if !l.reported[f.name] {
 				l.reported[f.name] = true
 				if err := l.b.Reject(rec.lineOf(f.name), f.name, "unknown field of "+tbl.set.Name+", ignored (the row was loaded)", string(f.raw)); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			continue
@@ -354,7 +475,7 @@ func (l *loader) row(rec *record) error {
 		}
 		v, err := l.value(fd, f.raw)
 		if err != nil {
-			return l.b.Reject(rec.lineOf(f.name), f.name, err.Error(), string(f.raw))
+			return nil, l.b.Reject(rec.lineOf(f.name), f.name, err.Error(), string(f.raw))
 		}
 		if fd.col.Name == "channelType" && v != nil {
 			channelType = v.(string)
@@ -362,7 +483,12 @@ func (l *loader) row(rec *record) error {
 		if fd.kind == instantLocal {
 			if v != nil {
 				locals[fd.col.UTC.Name] = v.(localTime)
+				localField[fd.col.UTC.Name] = f.name
 			}
+			continue
+		}
+		if p, ok := v.(personID); ok {
+			people[fd.col.Name] = p
 			continue
 		}
 		// Two spellings of one field in a record (channelID and
@@ -374,11 +500,19 @@ func (l *loader) row(rec *record) error {
 	}
 	// A local time counts only where the UTC field is missing.
 	fromLocal := map[string]bool{}
-	for utcName, v := range locals {
-		if r.Get(utcName) == nil {
-			r.Set(utcName, v.t)
-			fromLocal[utcName] = true
+	for _, utcName := range sortedKeys(locals) {
+		v := locals[utcName]
+		if r.Get(utcName) != nil {
+			continue
 		}
+		if v.noZone {
+			return nil, l.b.NoZoneError(rec.lineOf(localField[utcName]), localField[utcName])
+		}
+		if v.local {
+			l.b.UsedLocalTime()
+		}
+		r.Set(utcName, v.t)
+		fromLocal[utcName] = true
 	}
 	for _, iv := range intervals {
 		if fromLocal[iv[1]] {
@@ -389,11 +523,18 @@ func (l *loader) row(rec *record) error {
 		}
 	}
 	if id == "" {
+		for col := range people {
+			// The natural key reads person columns as text.
+			r.Values[r.Table.Index(col)] = string(people[col])
+		}
 		native, missing := naturalID(tbl.set.Name, keyed, r)
 		if missing != "" {
-			return l.b.Reject(int64(recLine), "id", "the row has no id, nor the "+missing+" that identifies a row of "+tbl.set.Name+" without one", "")
+			return nil, l.b.Reject(int64(recLine), "id", "the row has no id, nor the "+missing+" that identifies a row of "+tbl.set.Name+" without one", "")
 		}
 		r.Set("id", l.b.ID(native)).Set("sourceId", native)
+		for col := range people {
+			r.Values[r.Table.Index(col)] = nil
+		}
 	}
 	if tbl.conv {
 		media := tbl.media
@@ -402,51 +543,102 @@ func (l *loader) row(rec *record) error {
 		}
 		r.Set("mediaType", media)
 	}
-	switch tbl.set.Name {
-	case "Agents":
-		// Buzzeasy's Agents table has no email address; its Users row of
-		// the same id does, and may have given it already: keep it (and
-		// only it: a deletedAt cleared upstream is cleared here too).
-		r.Keep = []string{"emailAddress"}
+	if err := l.resolvePeople(r, people); err != nil {
+		return nil, err
 	}
-	if err := l.b.Put(r); err != nil {
-		return err
-	}
-	switch tbl.set.Name {
-	case "Agents":
-		// Buzzeasy's rows point at its own agent ids, so its agent is the
-		// person's row: it takes over rows other sources wrote for the
-		// same person.
-		email, _ := r.Get("emailAddress").(string)
-		name, _ := r.Get("name").(string)
-		return l.b.AdoptAgent(r.Get("id").(string), email, name)
-	case "Users":
-		return l.agentFromUser(r, id)
+	return r, nil
+}
+
+// resolvePeople sets a row's foreign keys to people: each Buzzeasy id is a
+// mention of its agent or customer. A conversation's customer fields are
+// what Buzzeasy says about the customer.
+func (l *loader) resolvePeople(r *store.Row, people map[string]personID) error {
+	fresh := freshness(r)
+	for _, col := range sortedKeys(people) {
+		id := string(people[col])
+		c := r.Table.Column(col)
+		var ref loaders.PersonRef
+		var err error
+		if target := personTarget(c); target == "Customers" {
+			text := func(n string) string {
+				if r.Table.Column(n) == nil {
+					return ""
+				}
+				s, _ := r.Get(n).(string)
+				return s
+			}
+			ref, err = l.b.Customer(loaders.Customer{SourceID: id, FirstName: text("customerFirstName"),
+				LastName: text("customerLastName"), Phone: text("customerPhoneNumber"), Email: text("customerEmailAddress"), Fresh: fresh})
+		} else {
+			ref, err = l.b.Agent(loaders.Agent{SourceID: id, Fresh: fresh})
+		}
+		if err != nil {
+			return err
+		}
+		r.Set(col, ref)
 	}
 	return nil
 }
 
-// agentFromUser gives an agent's Users row's email address to the Agents
-// row of the same id: agents are users in Buzzeasy, and the address is what
-// the other sources' agents are matched on.
-func (l *loader) agentFromUser(u *store.Row, native string) error {
-	kind, _ := u.Get("userType").(string)
-	email, _ := u.Get("emailAddress").(string)
-	if !strings.EqualFold(kind, "agent") || email == "" || native == "" {
+// personTarget names the set a person foreign key points at.
+func personTarget(c *edm.Property) string {
+	for _, t := range edm.Default().Types {
+		for _, n := range t.Navigations {
+			if !n.Collection && n.SourceProp == c {
+				return n.Target.Name
+			}
+		}
+	}
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// agentMention records what a record of Buzzeasy's Agents table says about
+// the agent: its name, custom id and deletion, under the agent's Buzzeasy
+// id. Buzzeasy's other rows name the agent by the same id, so they point
+// at the same person.
+//
+// Buzzeasy's table has a name, a custom id and a deletion time; a ccfeed
+// feed upstream (whose Agents are shaped the same) also gives the rest of
+// what ccfeed knows of the person, which is kept as well.
+func (l *loader) agentMention(r *store.Row) error {
+	text := func(n string) string { s, _ := r.Get(n).(string); return s }
+	deleted, _ := r.Get("deletedAtUTC").(time.Time)
+	bot, _ := r.Get("isBot").(bool)
+	_, err := l.b.Agent(loaders.Agent{SourceID: text("sourceId"), Name: text("name"), CustomID: text("customId"),
+		Email: text("emailAddress"), FirstName: text("firstName"), LastName: text("lastName"), Roles: text("roles"),
+		ControlGroup: text("controlGroup"), DeletedAt: deleted, Bot: bot, Fresh: freshness(r)})
+	return err
+}
+
+// customerMention records what a Customers record says of the customer,
+// under its id, which conversations name it by.
+func (l *loader) customerMention(r *store.Row) error {
+	text := func(n string) string { s, _ := r.Get(n).(string); return s }
+	_, err := l.b.Customer(loaders.Customer{SourceID: text("sourceId"), FirstName: text("firstName"), LastName: text("lastName"),
+		Email: text("emailAddress"), Phone: text("phoneNumber"), ProductGroup: text("productGroup"), Fresh: freshness(r)})
+	return err
+}
+
+// userMention gives an agent's Users row to the agent's mention: agents are
+// users in Buzzeasy, of the same id, and the Users row has the email
+// address the other sources' agents are matched on.
+func (l *loader) userMention(u *store.Row) error {
+	text := func(n string) string { s, _ := u.Get(n).(string); return s }
+	if !strings.EqualFold(text("userType"), "agent") {
 		return nil
 	}
-	name, _ := u.Get("name").(string)
-	// Agents' addresses are kept lower-cased, the form they are matched in.
-	email = strings.ToLower(strings.TrimSpace(email))
-	a := l.b.Row("Agents", native).Set("emailAddress", email)
-	if name != "" {
-		a.Set("name", name)
-	}
-	a.Merge = true
-	if err := l.b.Put(a); err != nil {
-		return err
-	}
-	return l.b.AdoptAgent(a.Get("id").(string), email, name)
+	_, err := l.b.Agent(loaders.Agent{SourceID: text("sourceId"), Email: text("emailAddress"), Name: text("name"),
+		CustomID: text("customId"), Fresh: freshness(u)})
+	return err
 }
 
 // describeRaw names the kind of a JSON value for messages.

@@ -64,6 +64,10 @@ const (
 	// foreignKey: a Buzzeasy id, rewritten to tenant:buzzeasy:<id> so the
 	// navigation finds the row loaded from the other table.
 	foreignKey
+	// personKey: a Buzzeasy agent or customer id, a mention of that
+	// person (loaders.Batch.Agent, Customer): the row points at the
+	// person the mention belongs to.
+	personKey
 	// instantUTC: a UTC timestamp; a value without an offset is UTC.
 	instantUTC
 	// instantLocal: a tenant-local twin. The store recomputes it from the
@@ -140,6 +144,9 @@ func buildTables() {
 			t.media = s.Slice.Values[0]
 		}
 		for _, c := range s.Type.Table.Columns {
+			if c.Internal {
+				continue
+			}
 			f := field{col: c}
 			switch {
 			case c.Name == "id" || c.Name == "tenantId" || c.Name == "source" || c.Name == "sourceId":
@@ -150,6 +157,8 @@ func buildTables() {
 				f.kind = instantLocal
 			case c.Type == edm.DateTimeOffset:
 				f.kind = instantUTC
+			case c.Ref != nil:
+				f.kind = personKey
 			case fks[c]:
 				f.kind = foreignKey
 			}

@@ -52,6 +52,12 @@ func (l *loader) value(f field, raw json.RawMessage) (any, error) {
 			return nil, nil
 		}
 		return l.b.ID(s), nil
+	case personKey:
+		if s = strings.TrimSpace(s); s == "" || s == nilGUID {
+			return nil, nil
+		}
+		// Resolved once the row's other fields are read (person).
+		return personID(s), nil
 	case instantUTC, instantLocal:
 		if !quoted {
 			return nil, errors.New("not a date-time (expected a string such as 2026-09-08T14:48:00Z)")
@@ -60,12 +66,16 @@ func (l *loader) value(f field, raw json.RawMessage) (any, error) {
 		if f.kind == instantLocal {
 			loc = l.b.Loc
 		}
-		t, ambiguous, err := loaders.ParseTimeAmbiguous(strings.TrimSpace(s), loc)
+		t, ambiguous, local, err := loaders.ParseTimeLocal(strings.TrimSpace(s), loc)
+		if loaders.IsNoZone(err) {
+			// Only a problem if the row has no UTC twin (see row).
+			return localTime{noZone: true}, nil
+		}
 		if err != nil {
 			return nil, errors.New("not a date-time")
 		}
 		if f.kind == instantLocal {
-			return localTime{t, ambiguous}, nil
+			return localTime{t: t, ambiguous: ambiguous, local: local}, nil
 		}
 		return t, nil
 	}
@@ -112,7 +122,14 @@ func (l *loader) value(f field, raw json.RawMessage) (any, error) {
 type localTime struct {
 	t         time.Time
 	ambiguous bool
+	// local: read in the tenant's zone (the field had no offset); noZone:
+	// a local time for a tenant without a zone, unreadable.
+	local, noZone bool
 }
+
+// personID is a Buzzeasy agent or customer id, before it is resolved to a
+// person.
+type personID string
 
 // intervals pairs the start and end times of a row, by the model's names.
 var intervals = [][2]string{

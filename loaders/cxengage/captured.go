@@ -13,7 +13,7 @@ import (
 // hooks, the disposition, statistics, notes that are not plain text, the
 // recording link, and a transcript that is not readable as messages (one
 // that is becomes Messages).
-func (l *loader) captured(ix *interaction, conv string, agentIDs map[string]string) error {
+func (l *loader) captured(ix *interaction, conv string, agentIDs map[string]loaders.PersonRef) error {
 	b := l.b
 	put := func(key, category, name, value, valueType string, at time.Time) error {
 		r := b.Row("CapturedData", ix.ID+":"+key).Set("conversationId", conv).Set("category", category).
@@ -93,7 +93,7 @@ func (l *loader) captured(ix *interaction, conv string, agentIDs map[string]stri
 		if m.Sender == "agent" {
 			// Only an agent of this interaction: a transcript's "from" may
 			// be any handle, which must not become an Agents row.
-			r.Set("agentId", loaders.NZ(agentIDs[m.From]))
+			r.Set("agentId", agentIDs[m.From])
 		}
 		if err := b.Put(r); err != nil {
 			return err

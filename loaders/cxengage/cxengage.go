@@ -78,11 +78,11 @@ func (Source) Sniff(name string, head []byte) bool {
 func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error {
 	l := newLoader(b)
 	return newWalker(ctx, f.Name, f.R, f.Limits, func(raw []byte, line int64) error {
-		b.Read()
+		b.ReadLarge()
 		return l.interaction(raw, line)
 	}, func(ve *jsonin.ValueError) error {
 		// Past a limit, or not UTF-8: refused on its own.
-		b.Read()
+		b.ReadLarge()
 		return b.Reject(int64(ve.At.Line), ve.Path, "interaction refused: "+ve.Msg, ve.Excerpt)
 	}).run()
 }

@@ -41,7 +41,11 @@ func (db *testDB) Load(ctx context.Context, fn func(b *loaders.Batch) error) err
 		return err
 	}
 	return db.DB.Load(ctx, func(lt *store.LoadTx) error {
-		return fn(loaders.NewTestBatch(ctx, lt, db.Model, testTenant, loaders.KindCxEngage, "test.json", time.UTC))
+		b := loaders.NewTestBatch(ctx, lt, db.Model, testTenant, loaders.KindCxEngage, "test.json", time.UTC)
+		if err := fn(b); err != nil {
+			return err
+		}
+		return b.Finish()
 	})
 }
 

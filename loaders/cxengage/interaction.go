@@ -30,6 +30,8 @@ type rawInteraction struct {
 	ContactPoint        text            `json:"contactPoint"`
 	ContactID           text            `json:"contactId"`
 	FlowName            text            `json:"flowName"`
+	FlowID              text            `json:"flowId"`
+	OutboundIdentifier  *rawOutbound    `json:"outboundIdentifier"`
 	InteractionTime     num             `json:"interactionTime"`
 	CustomerHolds       num             `json:"customerHolds"`
 	CustomerHoldTime    num             `json:"customerHoldTime"`
@@ -74,8 +76,21 @@ type rawSegment struct {
 	SegmentToAgentID     text `json:"segmentToAgentId"`
 }
 
+// rawOutbound is the address an outbound interaction showed the customer.
+// The vendor's reference spells the name field outboundIdentitiferName;
+// both spellings are read.
+type rawOutbound struct {
+	InteractionOutboundIdentifierID text `json:"interactionOutboundIdentifierID"`
+	OutboundIdentifierID            text `json:"outboundIdentifierId"`
+	OutboundIdentifierValue         text `json:"outboundIdentifierValue"`
+	OutboundIdentifierName          text `json:"outboundIdentifierName"`
+	OutboundIdentitiferName         text `json:"outboundIdentitiferName"`
+}
+
 type rawQueue struct {
 	InteractionQueueID   text `json:"interactionQueueId"`
+	PlatformQueueID      text `json:"platformQueueId"`
+	QueueType            text `json:"queueType"`
 	InteractionSegmentID text `json:"interactionSegmentId"`
 	QueueID              text `json:"queueId"`
 	QueueName            text `json:"queueName"`
@@ -115,7 +130,8 @@ type interaction struct {
 	Start, End               time.Time
 	Channel, Direction       string
 	Customer, ContactPoint   string
-	ContactID, Flow          string
+	ContactID, Flow, FlowID  string
+	Outbound                 outbound
 	Duration, Holds          num
 	HoldTime, CSAT           num
 	Complete                 bool
@@ -139,9 +155,13 @@ type segment struct {
 	From, To               string // CxEngage agent ids
 }
 
+// outbound is the outbound identifier an interaction showed the customer.
+type outbound struct{ Value, ID, Name string }
+
 type queueEntry struct {
 	ID, Segment        string
 	Queue, Name        string
+	Platform, Type     string
 	Exit, Entry, Agent string
 	Start, End         time.Time
 	Time, SLATime      num
@@ -198,6 +218,7 @@ func parseInteraction(raw []byte) (*interaction, *badField) {
 		ContactPoint: first(r.ContactPoint, d.ContactPoint),
 		ContactID:    first(r.ContactID, d.ContactID),
 		Flow:         string(r.FlowName),
+		FlowID:       string(r.FlowID),
 		Duration:     r.InteractionTime,
 		Holds:        r.CustomerHolds,
 		HoldTime:     r.CustomerHoldTime,
@@ -235,7 +256,8 @@ func parseInteraction(raw []byte) (*interaction, *badField) {
 	for i, q := range r.Queues {
 		f := fmt.Sprintf("queues[%d].", i)
 		ix.Queues = append(ix.Queues, queueEntry{ID: string(q.InteractionQueueID), Segment: string(q.InteractionSegmentID),
-			Queue: string(q.QueueID), Name: string(q.QueueName), Exit: string(q.QueueExitType), Entry: string(q.QueueEntryType),
+			Queue: string(q.QueueID), Name: string(q.QueueName), Platform: string(q.PlatformQueueID), Type: string(q.QueueType),
+			Exit: string(q.QueueExitType), Entry: string(q.QueueEntryType),
 			Agent: string(q.AgentID), Start: p.time(f+"startTimestamp", string(q.StartTimestamp)),
 			End: p.time(f+"endTimestamp", string(q.EndTimestamp)), Time: q.QueueTime, SLATime: q.SLATime, SLAAbandoned: q.SLAAbandoned})
 		if q.InteractionQueueID == "" && p.bad == nil {
@@ -255,6 +277,10 @@ func parseInteraction(raw []byte) (*interaction, *badField) {
 	for i, h := range r.Hooks {
 		ix.Hooks = append(ix.Hooks, hook{ID: string(h.InteractionHookID), HookID: string(h.HookID), Name: string(h.HookName),
 			Type: string(h.HookType), SubType: string(h.HookSubType), At: p.time(fmt.Sprintf("hooks[%d].timestamp", i), string(h.Timestamp))})
+	}
+	if o := r.OutboundIdentifier; o != nil {
+		ix.Outbound = outbound{Value: string(o.OutboundIdentifierValue), ID: string(o.OutboundIdentifierID),
+			Name: first(o.OutboundIdentifierName, o.OutboundIdentitiferName)}
 	}
 	if p.bad != nil {
 		return nil, p.bad
@@ -351,6 +377,9 @@ func (s *text) UnmarshalJSON(b []byte) error {
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
 			return err
+		}
+		if loaders.NoValue(loaders.SentinelCxText, v) {
+			v = ""
 		}
 		*s = text(strings.TrimSpace(v))
 	case string(b) == "true", string(b) == "false", len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):

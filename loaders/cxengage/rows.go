@@ -9,51 +9,126 @@ import (
 
 	"github.com/ccfeed/ccfeed/edm"
 	"github.com/ccfeed/ccfeed/loaders"
+	"github.com/ccfeed/ccfeed/store"
 )
 
 // loader writes the interactions of one file.
 type loader struct {
 	b *loaders.Batch
-	// names holds the display names of agents and queues by CxEngage id
-	// ("agent:<id>", "queue:<id>"), "" when none is known; see name.
-	names map[string]string
-	// queues holds the name each Queues row was written with in this load.
-	queues map[string]string
-	// nameless holds the agents whose row this load wrote without a name.
-	nameless map[string]bool
 }
 
-func newLoader(b *loaders.Batch) *loader {
-	return &loader{b: b, names: map[string]string{}, queues: map[string]string{}, nameless: map[string]bool{}}
-}
+func newLoader(b *loaders.Batch) *loader { return &loader{b: b} }
 
 // interaction loads one interaction: it is checked whole first, so a bad
-// field refuses it (a reject) without writing any of its rows.
+// field refuses it (a reject) without writing any of its rows. Every
+// distinct copy of an interaction is kept (loaders.StageCopy), and its rows
+// are derived from all of them, newest first (see newer), merged field by
+// field: an incomplete copy loaded after the complete one fills nothing the
+// complete one has, and which copy came last does not matter.
 func (l *loader) interaction(raw []byte, line int64) error {
 	ix, bad := parseInteraction(raw)
 	if bad != nil {
 		return l.b.Reject(line, bad.field, bad.reason, bad.value)
 	}
-	if stale, err := l.stale(ix); err != nil || stale {
+	b := l.b
+	record := "interaction:" + ix.ID
+	_, isNew, err := b.StageCopy(record, raw)
+	if err != nil || !isNew {
 		return err
 	}
-	return l.write(ix)
+	copies, err := b.Copies(record)
+	if err != nil {
+		return err
+	}
+	if len(copies) <= 1 {
+		return l.write(ix)
+	}
+	type versioned struct {
+		ix   *interaction
+		hash string
+	}
+	var vs []versioned
+	for _, cp := range copies {
+		if x, bad := parseInteraction(cp.Payload); bad == nil {
+			vs = append(vs, versioned{x, cp.Hash})
+		}
+	}
+	sort.SliceStable(vs, func(i, j int) bool {
+		if c := newer(vs[i].ix, vs[j].ix); c != 0 {
+			return c > 0
+		}
+		return vs[i].hash < vs[j].hash
+	})
+	sets := make([][]*store.Row, 0, len(vs))
+	for _, v := range vs {
+		rows, err := b.Collect(func() error { return l.write(v.ix) })
+		if err != nil {
+			return err
+		}
+		sets = append(sets, rows)
+	}
+	// The newest copy says whether the interaction is still flagged: a
+	// complete copy clears the flag of an incomplete one.
+	for _, r := range loaders.MergeRows(sets, "Conversations.flagType") {
+		if err := b.Put(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// stale reports whether ix is an incomplete copy of an interaction already
-// loaded complete: an old export loaded after a newer pull. The API only
-// ever completes an interaction, so such a copy is older and is skipped
-// rather than allowed to undo the complete one. (A complete copy always
-// replaces what is stored: a correction arrives complete.)
-func (l *loader) stale(ix *interaction) (bool, error) {
-	key := "complete:" + ix.ID
-	if ix.Complete {
-		_, err := l.b.Stage(key, key, 0, []byte{1}, false)
-		return false, err
+// newer compares two copies of one interaction: a complete copy is newer
+// than an incomplete one (the API only ever completes an interaction), then
+// the one that ended (or, open, started) later, then the one whose latest
+// time anywhere is later. 0: they cannot be told apart.
+func newer(a, b *interaction) int {
+	if a.Complete != b.Complete {
+		if a.Complete {
+			return 1
+		}
+		return -1
 	}
-	seen, err := l.b.StagedGroups([]string{key})
-	return seen[key], err
+	for _, p := range [][2]time.Time{{a.End, b.End}, {latest(a), latest(b)}} {
+		if c := p[0].Compare(p[1]); c != 0 {
+			return c
+		}
+	}
+	return 0
 }
+
+// latest is the latest time an interaction mentions.
+func latest(ix *interaction) time.Time {
+	t := ix.End
+	if ix.Start.After(t) {
+		t = ix.Start
+	}
+	for _, s := range ix.Segments {
+		t = later(t, s.Start, s.End)
+	}
+	for _, q := range ix.Queues {
+		t = later(t, q.Start, q.End)
+	}
+	for _, a := range ix.Agents {
+		t = later(t, a.Start, a.End)
+	}
+	for _, h := range ix.Hooks {
+		t = later(t, h.At)
+	}
+	return t
+}
+
+func later(t time.Time, ts ...time.Time) time.Time {
+	for _, x := range ts {
+		if x.After(t) {
+			t = x
+		}
+	}
+	return t
+}
+
+// fresh is when an interaction's statements about people and queues were
+// current.
+func fresh(ix *interaction) int64 { return latest(ix).UnixMilli() }
 
 // write replaces every row of the interaction. Each row is keyed by the
 // vendor's id for it, so a newer copy updates the same rows and an
@@ -75,20 +150,26 @@ func (l *loader) write(ix *interaction) error {
 			queueNames[q.Queue] = q.Name
 		}
 	}
-	agentIDs, queueIDs := map[string]string{}, map[string]string{}
-	agent := func(id string) (string, error) {
+	agentIDs, queueIDs := map[string]loaders.PersonRef{}, map[string]string{}
+	agent := func(id string) (loaders.PersonRef, error) {
 		if v, ok := agentIDs[id]; ok || id == "" {
 			return v, nil
 		}
-		v, err := l.agent(id, agentNames[id])
+		v, err := l.agent(ix, id, agentNames[id])
 		agentIDs[id] = v
 		return v, err
+	}
+	platforms := map[string]string{}
+	for _, q := range ix.Queues {
+		if q.Queue != "" && q.Platform != "" {
+			platforms[q.Queue] = q.Platform
+		}
 	}
 	queue := func(id string) (string, error) {
 		if v, ok := queueIDs[id]; ok || id == "" {
 			return v, nil
 		}
-		v, err := l.queue(id, queueNames[id])
+		v, err := l.queue(ix, id, queueNames[id], platforms[id])
 		queueIDs[id] = v
 		return v, err
 	}
@@ -126,7 +207,7 @@ func (l *loader) write(ix *interaction) error {
 			lastQueue = qid
 		}
 		r := b.Row("QueueSegments", q.ID).Set("conversationId", conv).Set("queueId", loaders.NZ(qid)).
-			Set("agentId", loaders.NZ(aid)).Set("queuedAtUTC", q.Start).Set("dequeuedAtUTC", q.End).
+			Set("agentId", aid).Set("queuedAtUTC", q.Start).Set("dequeuedAtUTC", q.End).
 			Set("durationInSeconds", seconds(q.Time, q.Start, q.End)).
 			Set("dequeuedReason", loaders.NZ(dequeuedReason(q.Exit))).Set("sourceDequeuedReason", loaders.NZ(q.Exit)).
 			Set("entryType", loaders.NZ(q.Entry)).Set("slaAbandoned", q.SLAAbandoned.val()).
@@ -141,7 +222,7 @@ func (l *loader) write(ix *interaction) error {
 	// interaction, not by an agent who transferred it on.
 	allocs := append([]allocation(nil), ix.Agents...)
 	sort.SliceStable(allocs, func(i, j int) bool { return allocs[i].Start.Before(allocs[j].Start) })
-	var lastAgent string
+	var lastAgent loaders.PersonRef
 	for i, a := range allocs {
 		aid, err := agent(a.Agent)
 		if err != nil {
@@ -151,10 +232,10 @@ func (l *loader) write(ix *interaction) error {
 		if err != nil {
 			return err
 		}
-		if !a.WorkCancelled && aid != "" {
+		if !a.WorkCancelled && !aid.IsZero() {
 			lastAgent = aid
 		}
-		w := b.Row("Workitems", a.ID).Set("agentId", loaders.NZ(aid)).Set("customerId", loaders.NZ(custID)).
+		w := b.Row("Workitems", a.ID).Set("agentId", aid).Set("customerId", custID).
 			Set("queueId", loaders.NZ(qid)).Set("primaryConversationId", conv).
 			Set("mediaType", loaders.NZ(strings.ToLower(ix.Channel))).Set("startTimeUTC", a.Start).Set("endTimeUTC", a.End).
 			Set("durationInSeconds", seconds(num{}, a.Start, a.End)).
@@ -166,7 +247,7 @@ func (l *loader) write(ix *interaction) error {
 			return err
 		}
 	}
-	if lastAgent == "" && len(allocs) > 0 {
+	if lastAgent.IsZero() && len(allocs) > 0 {
 		lastAgent = agentIDs[allocs[len(allocs)-1].Agent]
 	}
 
@@ -186,12 +267,15 @@ func (l *loader) write(ix *interaction) error {
 	}
 	media := mediaType(ix.Channel)
 	c := b.Row("Conversations", ix.ID).Set("mediaType", media).Set("channelType", loaders.NZ(ix.Channel)).
-		Set("customerId", loaders.NZ(custID)).Set("customerPhoneNumber", loaders.NZ(phone)).
-		Set("customerEmailAddress", loaders.NZ(email)).Set("agentId", loaders.NZ(lastAgent)).
+		Set("customerId", custID).Set("customerPhoneNumber", loaders.NZ(phone)).
+		Set("customerEmailAddress", loaders.NZ(email)).Set("agentId", lastAgent).
 		Set("queueId", loaders.NZ(lastQueue)).Set("startedAtUTC", ix.Start).Set("endedAtUTC", ix.End).
 		Set("durationInSeconds", seconds(ix.Duration, ix.Start, ix.End)).
 		Set("conversationEndedReason", loaders.NZ(endedReason(ix, lastEnd))).
 		Set("contactPoint", loaders.NZ(ix.ContactPoint)).Set("workflowName", loaders.NZ(ix.Flow)).
+		Set("workflowId", loaders.NZ(ix.FlowID)).Set("contactId", loaders.NZ(ix.ContactID)).
+		Set("outboundIdentifier", loaders.NZ(ix.Outbound.Value)).Set("outboundIdentifierId", loaders.NZ(ix.Outbound.ID)).
+		Set("outboundIdentifierName", loaders.NZ(ix.Outbound.Name)).
 		Set("csat", ix.CSAT.val()).Set("isComplete", ix.Complete).Set("flagType", loaders.NZ(ix.FlagType))
 	if ix.End.IsZero() {
 		c.Set("status", "open")
@@ -225,7 +309,7 @@ func (l *loader) write(ix *interaction) error {
 // or an add-participant action: from the agent who started it to the agent
 // who accepted, through the queue the segment waited in.
 func (l *loader) transfers(ix *interaction, conv string, segs []segment, queues []queueEntry,
-	agent, queue func(string) (string, error)) error {
+	agent func(string) (loaders.PersonRef, error), queue func(string) (string, error)) error {
 	for i, s := range segs {
 		kind, ok := transferKind(s.StartType)
 		if !ok {
@@ -260,7 +344,7 @@ func (l *loader) transfers(ix *interaction, conv string, segs []segment, queues 
 			prev = &segs[i-1]
 		}
 		t := l.b.Row("Transfers", s.ID).Set("conversationId", conv).Set("transferredAtUTC", s.Start).
-			Set("fromAgentId", loaders.NZ(from)).Set("toAgentId", loaders.NZ(to)).Set("reason", kind).
+			Set("fromAgentId", from).Set("toAgentId", to).Set("reason", kind).
 			Set("result", loaders.NZ(transferResult(s, prev)))
 		if s.From != "" {
 			t.Set("initiatedBy", "agent")

@@ -47,7 +47,7 @@ func Load(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 			}
 			for set, c := range r.Counts {
 				if set != "Loads" && set != "LoadRejects" {
-					sum[set] += c.Inserted
+					sum[set] += c.Inserted - c.Deleted
 				}
 			}
 		}

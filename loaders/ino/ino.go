@@ -78,7 +78,7 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 		return &loaders.FileError{File: f.Name, Line: 1,
 			Msg: "the header matches none of the Reporter's messaging data sources (needs Interaction ID with Distribution date or Session start, or SMS ID)"}
 	}
-	l := &loader{b: b, r: r, kind: kind, pending: map[string]bool{}}
+	l := &loader{b: b, r: r, kind: kind, pending: map[string]bool{}, pendingSMS: map[string]bool{}}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -111,7 +111,7 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 		if err := l.row(rec); err != nil {
 			return err
 		}
-		if len(l.pending) >= 2000 {
+		if len(l.pending)+len(l.pendingSMS) >= 2000 {
 			if err := l.flush(); err != nil {
 				return err
 			}
@@ -151,10 +151,12 @@ func asFileError(file string, err error) error {
 
 // loader holds the state of one file.
 type loader struct {
-	b       *loaders.Batch
-	r       *csvin.Reader
-	kind    dataSource
-	pending map[string]bool
+	b    *loaders.Batch
+	r    *csvin.Reader
+	kind dataSource
+	// pending are the interactions (pendingSMS the SMS) staged and not
+	// yet rebuilt.
+	pending, pendingSMS map[string]bool
 }
 
 func (l *loader) row(rec []string) error {
@@ -172,21 +174,4 @@ func (l *loader) row(rec []string) error {
 // reject records a refused row; it is never fatal.
 func (l *loader) reject(field, why, raw string) error {
 	return l.b.Reject(int64(l.r.Line()), field, why, raw)
-}
-
-func (l *loader) flush() error {
-	if len(l.pending) == 0 {
-		return nil
-	}
-	groups := make([]string, 0, len(l.pending))
-	for g := range l.pending {
-		groups = append(groups, g)
-	}
-	clear(l.pending)
-	switch l.kind {
-	case messagesSource:
-		return l.rebuildInteractions(groups)
-	default:
-		return l.rebuildDistributions(groups)
-	}
 }

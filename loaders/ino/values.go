@@ -12,11 +12,20 @@ import (
 // parseDuration reads a duration in seconds from "HH:MM:SS" (hours may pass
 // 24), "MM:SS", plain seconds ("12"), or seconds with a decimal comma
 // ("888,5").
-func parseDuration(s string) (float64, error) {
+func parseDuration(s string) (*float64, error) {
 	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
+	if loaders.NoValue(loaders.SentinelInoDuration, s) {
+		// Not measured: no duration, not a zero one.
+		return nil, nil
 	}
+	v, err := parseSeconds(s)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+func parseSeconds(s string) (float64, error) {
 	if strings.Contains(s, ":") {
 		parts := strings.Split(s, ":")
 		if len(parts) > 3 {

@@ -1,6 +1,8 @@
 package liveperson
 
 import (
+	"github.com/ccfeed/ccfeed/loaders"
+
 	"fmt"
 	"sort"
 	"strings"
@@ -47,7 +49,7 @@ func (c *conv) assignments() []assignment {
 		}
 	}
 	for _, p := range c.rec.AgentParticipants {
-		if !strings.Contains(strings.ToUpper(p.Permission.text()), "ASSIGN") {
+		if !strings.Contains(strings.ToUpper(p.Permission.text("")), "ASSIGN") {
 			continue
 		}
 		if t, ok := clock(p.TimeL, p.Time); ok {
@@ -165,7 +167,7 @@ func (c *conv) segment(segs []seg, i int, trs []xfer, as []assignment) error {
 			if err != nil {
 				return err
 			}
-			r.Set("agentId", nzs(id))
+			r.Set("agentId", id)
 		}
 	} else if s.until > 0 {
 		out, why = s.until, "Transferred"
@@ -182,23 +184,27 @@ func (c *conv) segment(segs []seg, i int, trs []xfer, as []assignment) error {
 func (c *conv) transferRow(trs []xfer, i int, as []assignment) error {
 	x := trs[i]
 	t := x.t
-	r := c.b.Row("Transfers", x.native).Set("conversationId", c.key).Set("reason", nzs(t.Reason.text(undefined, "null")))
+	r := c.b.Row("Transfers", x.native).Set("conversationId", c.key).Set("reason", nzs(t.Reason.text(loaders.SentinelLPNull)))
 	if x.at > 0 {
 		r.Set("transferredAtUTC", at(x.at))
 		if a, ok := firstAssignment(as, x.at, x.nextTransferAt); ok {
 			r.Set("queueTimeInSeconds", seconds(a.at-x.at))
 		}
 	}
-	reason := strings.ToLower(t.Reason.text(undefined, "null"))
+	reason := strings.ToLower(t.Reason.text(loaders.SentinelLPNull))
 	switch {
 	case x.toAgent != "" || reason == "agent" || reason == "takeover":
 		r.Set("transferType", "agent")
 	case x.toSkill != "" || reason == "skill" || reason == "back2q":
 		r.Set("transferType", "queue")
 	}
-	if t.By.id() != "" {
+	switch by := t.By.id(); {
+	case by != "" && (c.bots[by] || by == x.fromAgent && c.bots[x.fromAgent]):
+		// A bot handed the conversation on: not an agent's decision.
+		r.Set("initiatedBy", "bot")
+	case by != "":
 		r.Set("initiatedBy", "agent")
-	} else {
+	default:
 		r.Set("initiatedBy", "system")
 	}
 	if x.fromSkill != "" {
@@ -215,7 +221,7 @@ func (c *conv) transferRow(trs []xfer, i int, as []assignment) error {
 		if err != nil {
 			return err
 		}
-		r.Set(p.col, nzs(id))
+		r.Set(p.col, id)
 	}
 	return c.b.Put(r)
 }
@@ -240,9 +246,14 @@ func (c *conv) workitems(trs []xfer, segs []seg) error {
 		parts = append(parts, part{p, id, t, ok})
 	}
 	sort.SliceStable(parts, func(i, j int) bool { return parts[i].at < parts[j].at })
-	media := mediaOf(c.in.Source.text(undefined))
+	media := mediaOf(c.in.Source.text(loaders.SentinelLPText))
 	seen := map[string]int{}
 	for i, pt := range parts {
+		if c.bots[pt.agent] {
+			// A bot is a participant, not an agent with a task: its
+			// work is in the messages it sent (senderType bot).
+			continue
+		}
 		agentKey, err := c.agent(pt.agent)
 		if err != nil {
 			return err
@@ -252,8 +263,8 @@ func (c *conv) workitems(trs []xfer, segs []seg) error {
 			native = fmt.Sprintf("%s:work:%s:n%d", c.id, pt.agent, seen[pt.agent])
 		}
 		seen[pt.agent]++
-		r := c.b.Row("Workitems", native).Set("agentId", nzs(agentKey)).Set("primaryConversationId", c.key).
-			Set("customerId", nzs(c.customer)).Set("mediaType", nzs(media))
+		r := c.b.Row("Workitems", native).Set("agentId", agentKey).Set("primaryConversationId", c.key).
+			Set("customerId", c.customer).Set("mediaType", nzs(media))
 		if !pt.has {
 			if err := c.b.Put(r); err != nil {
 				return err
@@ -352,8 +363,8 @@ func (c *conv) surveys() error {
 	for i, s := range c.rec.ConversationSurveys {
 		for j, qa := range s.SurveyData {
 			r := c.b.Row("SurveyAnswers", fmt.Sprintf("%s:survey:%d:%d", c.id, i, j)).Set("conversationId", c.key).
-				Set("surveyType", nzs(s.SurveyType.text(undefined))).Set("surveyStatus", nzs(s.SurveyStatus.text(undefined))).
-				Set("question", nzs(qa.Question.text(undefined))).Set("answer", nzs(qa.Answer.text(undefined)))
+				Set("surveyType", nzs(s.SurveyType.text(loaders.SentinelLPText))).Set("surveyStatus", nzs(s.SurveyStatus.text(loaders.SentinelLPText))).
+				Set("question", nzs(qa.Question.text(loaders.SentinelLPText))).Set("answer", nzs(qa.Answer.text(loaders.SentinelLPText)))
 			if err := c.b.Put(r); err != nil {
 				return err
 			}

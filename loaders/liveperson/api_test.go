@@ -245,7 +245,10 @@ func loadPage(t *testing.T, db *store.DB, body []byte) {
 	ctx := context.Background()
 	err := db.Load(ctx, func(lt *store.LoadTx) error {
 		b := loaders.NewTestBatch(ctx, lt, db.Model, "acme", loaders.KindLivePerson, "page.json", time.UTC)
-		return Source{}.Load(ctx, &loaders.File{Name: "page.json", R: bytes.NewReader(body)}, b)
+		if err := (Source{}).Load(ctx, &loaders.File{Name: "page.json", R: bytes.NewReader(body)}, b); err != nil {
+			return err
+		}
+		return b.Finish()
 	})
 	if err != nil {
 		t.Fatal(err)

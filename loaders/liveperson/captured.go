@@ -269,12 +269,28 @@ func (c *conv) authenticatedContact() (email, phone string) {
 			if s, ok := pc["email"].(string); ok {
 				setIf(&email, emailText(s))
 			}
-			if s, ok := pc["phone"].(string); ok && s != undefined {
+			if s, ok := pc["phone"].(string); ok && !loaders.NoValue(loaders.SentinelLPPhone, s) {
 				setIf(&phone, loaders.NormalizePhone(s))
 			}
 		}
 	}
 	return email, phone
+}
+
+// authenticatedCustomerID is the brand's own id for the customer, from an
+// authenticated customer-info engagement attribute: a strong identifier,
+// since the brand set it for a logged-in visitor. A visitor's own
+// (unauthenticated) claim identifies nobody.
+func (c *conv) authenticatedCustomerID() string {
+	for _, e := range c.sdeEvents() {
+		if !e.auth || !strings.EqualFold(e.key, "customerInfo") {
+			continue
+		}
+		if s, ok := e.fields["customerId"].(string); ok && !loaders.NoValue(loaders.SentinelLPNull, s) {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
 }
 
 // flattenWithin flattens the inside of an object or array: names are
@@ -331,7 +347,7 @@ func flatten(name string, v any, pattern string, typeOf func(string) string) []c
 	case json.Number:
 		return []capVal{typed(name, string(x), hint, true)}
 	case string:
-		if strings.EqualFold(strings.TrimSpace(x), undefined) {
+		if loaders.NoValue(loaders.SentinelLPText, x) {
 			return nil
 		}
 		return []capVal{typed(name, x, hint, false)}

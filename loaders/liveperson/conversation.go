@@ -22,22 +22,21 @@ type conv struct {
 	hasStart   bool
 	ended      bool
 
-	people   map[string]loaders.Agent // LivePerson agent id -> what the record says
-	bots     map[string]bool          // agent ids whose user type is bot
-	agentIDs map[string]string        // LivePerson agent id -> Agents row id
-	customer string                   // Customers row id
+	people   map[string]loaders.Agent     // LivePerson agent id -> what the record says
+	bots     map[string]bool              // agent ids whose user type is bot
+	agentIDs map[string]loaders.PersonRef // LivePerson agent id -> the agent
+	customer loaders.PersonRef
 
 	msgs  []*msg            // messages in seq order
 	bySeq map[int64]message // message records by seq
 	sdes  *[]sdeEvent       // engagement attribute events, once read
 	ver   version
+	// fresh is when the record was current (see version), for what it
+	// says about people.
+	fresh int64
 }
 
 func (c *conv) derive() error {
-	fresh, err := c.fresher()
-	if err != nil || !fresh {
-		return err
-	}
 	c.directory()
 	if err := c.parseMessages(); err != nil {
 		return err
@@ -53,7 +52,7 @@ func (c *conv) derive() error {
 			return err
 		}
 	}
-	return c.stageVersion()
+	return nil
 }
 
 // times reads start and end. A conversation has ended when endTimeL (or
@@ -63,7 +62,7 @@ func (c *conv) times() {
 	in := c.in
 	c.start, c.hasStart = clock(in.StartTimeL, in.StartTime)
 	end, ok := clock(in.EndTimeL, in.EndTime)
-	closed := strings.EqualFold(in.Status.text(), "CLOSE") || strings.EqualFold(in.Status.text(), "CLOSED")
+	closed := strings.EqualFold(in.Status.text(""), "CLOSE") || strings.EqualFold(in.Status.text(""), "CLOSED")
 	switch {
 	case ok:
 		c.end, c.ended = end, true
@@ -86,14 +85,12 @@ func (c *conv) conversation() error {
 		return err
 	}
 	r := b.Row("Conversations", c.id).Set("mediaType", edm.MediaChat).
-		Set("channelType", loaders.NZ(in.Source.text(undefined))).
+		Set("channelType", loaders.NZ(in.Source.text(loaders.SentinelLPText))).
 		Set("customerDevice", loaders.NZ(c.device())).
-		Set("status", loaders.NZ(statusText(in.Status.text(undefined)))).
-		Set("summary", loaders.NZ(c.rec.Summary.Text.text(undefined))).
+		Set("status", loaders.NZ(statusText(in.Status.text(loaders.SentinelLPText)))).
+		Set("summary", loaders.NZ(c.rec.Summary.Text.text(loaders.SentinelLPText))).
 		Set("isComplete", !isTrue(in.IsPartial))
-	if cust.id != "" {
-		r.Set("customerId", cust.id)
-	}
+	r.Set("customerId", cust.id)
 	r.Set("customerFirstName", loaders.NZ(cust.first)).Set("customerLastName", loaders.NZ(cust.last)).
 		Set("customerEmailAddress", loaders.NZ(cust.email)).Set("customerPhoneNumber", loaders.NZ(cust.phone))
 	if c.hasStart {
@@ -108,11 +105,11 @@ func (c *conv) conversation() error {
 		r.Set("endedAtUTC", at(c.end))
 		// A close reason on an open conversation (the vendor's example has
 		// one) says nothing about an end that has not happened.
-		why, detail := in.CloseReason.text(undefined, "null"), in.CloseReasonDescription.text(undefined, "null")
+		why, detail := in.CloseReason.text(loaders.SentinelLPNull), in.CloseReasonDescription.text(loaders.SentinelLPNull)
 		r.Set("conversationEndedReason", endedReason(why, detail)).
 			Set("sourceEndedReason", loaders.NZ(why)).Set("endedReasonDetail", loaders.NZ(detail))
 	}
-	if src := in.Source.text(undefined); src != "" {
+	if src := in.Source.text(loaders.SentinelLPText); src != "" {
 		// AGENT is LivePerson's source for conversations an agent opened.
 		r.Set("isOutbound", strings.EqualFold(src, "AGENT"))
 	}
@@ -124,7 +121,7 @@ func (c *conv) conversation() error {
 	}
 	// -1 is "unassigned", not a group.
 	if g := in.LatestAgentGroupID.id(); g != "" {
-		name := in.LatestAgentGroupName.text(undefined)
+		name := in.LatestAgentGroupName.text(loaders.SentinelLPText)
 		if name == "" {
 			name = g
 		}
@@ -135,7 +132,7 @@ func (c *conv) conversation() error {
 		if err != nil {
 			return err
 		}
-		r.Set("agentId", loaders.NZ(id))
+		r.Set("agentId", id)
 	}
 	for col, v := range c.answerSpeeds() {
 		r.Set(col, v)
@@ -157,7 +154,7 @@ func (c *conv) latestAgent() string {
 	var lastAt int64 = -1
 	for _, p := range c.rec.AgentParticipants {
 		id := p.AgentID.id()
-		if id == "" || !strings.Contains(strings.ToUpper(p.Permission.text()), "ASSIGN") {
+		if id == "" || !strings.Contains(strings.ToUpper(p.Permission.text("")), "ASSIGN") {
 			continue
 		}
 		if t, _ := clock(p.TimeL, p.Time); t >= lastAt {
@@ -169,14 +166,14 @@ func (c *conv) latestAgent() string {
 
 // device is the customer's device: the info's, else the monitoring's.
 func (c *conv) device() string {
-	if d := c.in.Device.text(undefined, "NA"); d != "" {
+	if d := c.in.Device.text(loaders.SentinelLPDevice); d != "" {
 		return d
 	}
 	var m struct {
 		Device scalar `json:"device"`
 	}
 	if len(c.rec.Monitoring) > 0 && json.Unmarshal(c.rec.Monitoring, &m) == nil {
-		return m.Device.text(undefined, "NA")
+		return m.Device.text(loaders.SentinelLPDevice)
 	}
 	return ""
 }
@@ -184,7 +181,7 @@ func (c *conv) device() string {
 // csat reads csat, or csatRate (the examples' spelling).
 func (c *conv) csat() (float64, bool) {
 	for _, s := range []scalar{c.in.CSAT, c.in.CSATRate} {
-		if s.text(undefined, "null") == "" {
+		if s.text(loaders.SentinelLPCSAT) == "" {
 			continue
 		}
 		if v, ok := s.float(); ok {
@@ -235,7 +232,8 @@ func endedReason(why, detail string) string {
 
 // customer is the consumer as the conversation row shows it.
 type customer struct {
-	id, first, last, email, phone string
+	id                        loaders.PersonRef
+	first, last, email, phone string
 }
 
 // customerRow writes the Customers row of the consumer. The consumer
@@ -251,14 +249,14 @@ func (c *conv) customerRow() (customer, error) {
 		if pid == "" {
 			pid = p.ParticipantID.id()
 		}
-		setIf(&cu.first, p.FirstName.text(undefined, "null"))
-		setIf(&cu.last, p.LastName.text(undefined, "null"))
+		setIf(&cu.first, p.FirstName.text(loaders.SentinelLPNull))
+		setIf(&cu.last, p.LastName.text(loaders.SentinelLPNull))
 		if cu.first == "" {
-			setIf(&cu.first, p.ConsumerName.text(undefined, "null"))
+			setIf(&cu.first, p.ConsumerName.text(loaders.SentinelLPNull))
 		}
-		setIf(&cu.email, emailText(p.Email.text(undefined, "null")))
+		setIf(&cu.email, emailText(p.Email.text(loaders.SentinelLPNull)))
 		// "0" is LivePerson's placeholder for no phone number.
-		setIf(&cu.phone, loaders.NormalizePhone(p.Phone.text(undefined, "null", "0")))
+		setIf(&cu.phone, loaders.NormalizePhone(p.Phone.text(loaders.SentinelLPPhone)))
 	}
 	if cu.email == "" || cu.phone == "" {
 		email, phone := c.authenticatedContact()
@@ -268,7 +266,8 @@ func (c *conv) customerRow() (customer, error) {
 	if pid == "" && cu.email == "" && cu.phone == "" {
 		return cu, nil
 	}
-	id, err := c.b.Customer(loaders.Customer{SourceID: pid, Email: cu.email, Phone: cu.phone, FirstName: cu.first, LastName: cu.last})
+	id, err := c.b.Customer(loaders.Customer{SourceID: pid, VendorID: c.authenticatedCustomerID(), Email: cu.email, Phone: cu.phone,
+		FirstName: cu.first, LastName: cu.last, Fresh: c.fresh})
 	cu.id = id
 	return cu, err
 }

@@ -115,10 +115,10 @@ func (Source) Sniff(name string, head []byte) bool {
 // Load implements loaders.Source: it streams the records and derives each
 // conversation's rows as soon as its record is read.
 func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error {
-	l := &loader{b: b, skills: map[string]string{}, agentByEmail: map[string]loaders.Agent{}}
+	l := &loader{b: b}
 	w := newLimitedWalker(f.Name, f.R, f.Limits, func(ve *jsonin.ValueError) error {
 		// Past a limit, or not UTF-8: refused on its own.
-		b.Read()
+		b.ReadLarge()
 		return b.Reject(int64(ve.At.Line), ve.Path, "conversation record refused: "+ve.Msg, ve.Excerpt)
 	})
 	return w.walk(func(raw json.RawMessage, line int64) error {
@@ -129,38 +129,46 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 	})
 }
 
-// loader is the state of one file: the skills written so far and the
-// first details seen for each agent address (both bounded by the number of
-// skills and agents, not by the size of the file).
+// loader is the state of one file.
 type loader struct {
-	b            *loaders.Batch
-	skills       map[string]string
-	agentByEmail map[string]loaders.Agent
+	b *loaders.Batch
 }
 
-// record derives the rows of one conversation record; line tells the line
-// the record starts on, for rejects.
+// record loads one conversation record; line tells the line the record
+// starts on, for rejects.
 func (l *loader) record(raw json.RawMessage, line func() int64) error {
+	l.b.ReadLarge()
+	c, err := l.parse(raw, line)
+	if err != nil || c == nil {
+		return err
+	}
+	return l.load(c.id, raw, c)
+}
+
+// parse reads a record, or rejects it (nil conv).
+func (l *loader) parse(raw json.RawMessage, line func() int64) (*conv, error) {
 	b := l.b
-	b.Read()
 	var rec record
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		field, why := shapeError("", err)
-		return b.Reject(line(), field, why, string(raw))
+		return nil, b.Reject(line(), field, why, string(raw))
 	}
 	var in info
 	if len(rec.Info) > 0 {
 		if err := json.Unmarshal(rec.Info, &in); err != nil {
 			field, why := shapeError("info", err)
-			return b.Reject(line(), field, why, string(rec.Info))
+			return nil, b.Reject(line(), field, why, string(rec.Info))
 		}
 	}
-	id := in.ConversationID.text(undefined, "null")
+	id := in.ConversationID.text(loaders.SentinelLPNull)
 	if id == "" {
-		return b.Reject(line(), "info.conversationId", "missing conversation id", string(raw))
+		return nil, b.Reject(line(), "info.conversationId", "missing conversation id", string(raw))
 	}
 	c := &conv{l: l, b: b, id: id, key: b.ID(id), rec: &rec, in: &in, line: line}
-	return c.derive()
+	c.times()
+	c.ver = c.version()
+	c.fresh = max(c.ver.AsOf, c.ver.Last)
+	return c, nil
 }
 
 // shapeError says which field of a record has the wrong JSON shape (an

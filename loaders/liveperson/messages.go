@@ -1,6 +1,8 @@
 package liveperson
 
 import (
+	"github.com/ccfeed/ccfeed/loaders"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -51,7 +53,7 @@ func (c *conv) parseMessages() error {
 // senderType maps sentBy (Consumer, Agent, System) to the model's sender
 // types; an agent participant whose user type is bot sends as bot.
 func (c *conv) senderType(m message) string {
-	switch s := strings.ToLower(m.SentBy.text(undefined)); s {
+	switch s := strings.ToLower(m.SentBy.text(loaders.SentinelLPText)); s {
 	case "consumer", "visitor", "customer":
 		return "customer"
 	case "agent":
@@ -78,7 +80,7 @@ func (c *conv) messages() error {
 	// own messages: the conversation id inside it may be another one's.
 	seqOf := map[string]int64{}
 	for _, m := range ms {
-		if id := bySeq[m.seq].MessageID.text(undefined, "null"); id != "" {
+		if id := bySeq[m.seq].MessageID.text(loaders.SentinelLPNull); id != "" {
 			seqOf[id] = m.seq
 		}
 	}
@@ -86,7 +88,7 @@ func (c *conv) messages() error {
 	scores := c.latestScores(seqOf)
 	for _, m := range ms {
 		rec := bySeq[m.seq]
-		body, kind, raw := content(rec.Type.text(undefined), rec.MessageData)
+		body, kind, raw := content(rec.Type.text(loaders.SentinelLPText), rec.MessageData)
 		r := b.Row("Messages", fmt.Sprintf("%s:%d", c.id, m.seq)).Set("conversationId", c.key).
 			Set("senderType", nzs(m.sender)).Set("messageIndex", m.seq).
 			Set("body", nzs(body)).Set("contentType", kind).Set("rawContent", nzs(raw))
@@ -98,7 +100,7 @@ func (c *conv) messages() error {
 			if err != nil {
 				return err
 			}
-			r.Set("agentId", nzs(id))
+			r.Set("agentId", id)
 		}
 		if s, ok := statuses[m.seq]; ok {
 			r.Set("deliveryStatus", s.value)
@@ -127,11 +129,11 @@ var statusRank = map[string]int{"SENT": 1, "ACCEPT": 2, "DELIVERED": 3, "READ": 
 func (c *conv) latestStatuses(seqOf map[string]int64) map[int64]latestStatus {
 	out := map[int64]latestStatus{}
 	for _, s := range c.rec.MessageStatuses {
-		v := strings.ToUpper(s.MessageDeliveryStatus.text(undefined, "null"))
+		v := strings.ToUpper(s.MessageDeliveryStatus.text(loaders.SentinelLPNull))
 		if v == "" {
 			continue
 		}
-		seq, ok := seqOf[s.MessageID.text(undefined, "null")]
+		seq, ok := seqOf[s.MessageID.text(loaders.SentinelLPNull)]
 		if !ok {
 			if seq, ok = s.Seq.int(); !ok {
 				continue
@@ -156,7 +158,7 @@ type latestScore struct {
 func (c *conv) latestScores(seqOf map[string]int64) map[int64]latestScore {
 	out := map[int64]latestScore{}
 	for _, s := range append(append(list[score]{}, c.rec.MessageScore...), c.rec.MessageScores...) {
-		seq, ok := seqOf[s.MessageID.text(undefined, "null")]
+		seq, ok := seqOf[s.MessageID.text(loaders.SentinelLPNull)]
 		if !ok {
 			continue
 		}
@@ -244,7 +246,7 @@ func content(typ string, data json.RawMessage) (body, kind, raw string) {
 	}
 	var parts []string
 	if d.Msg != nil {
-		t := d.Msg.Text.text()
+		t := d.Msg.Text.text("")
 		if strings.EqualFold(typ, "TEXT_HTML") {
 			t = htmlText(t)
 		}
@@ -255,11 +257,11 @@ func content(typ string, data json.RawMessage) (body, kind, raw string) {
 	kind = "text"
 	if d.RichContent != nil {
 		kind = "rich"
-		parts = append(parts, richText(d.RichContent.Content.text())...)
+		parts = append(parts, richText(d.RichContent.Content.text(""))...)
 	}
 	if d.QuickReplies != nil {
 		kind = "rich"
-		parts = append(parts, richText(d.QuickReplies.Content.text())...)
+		parts = append(parts, richText(d.QuickReplies.Content.text(""))...)
 	}
 	for _, f := range []*fileData{d.File, d.Link} {
 		if f != nil {
@@ -287,17 +289,17 @@ func content(typ string, data json.RawMessage) (body, kind, raw string) {
 // (path)".
 func (f *fileData) describe() string {
 	head := "[file"
-	if t := f.FileType.text(undefined); t != "" {
+	if t := f.FileType.text(loaders.SentinelLPText); t != "" {
 		head += " " + t
 	}
 	head += "]"
 	out := []string{head}
-	if cap := f.Caption.text(undefined); cap != "" {
+	if cap := f.Caption.text(loaders.SentinelLPText); cap != "" {
 		out = append(out, cap)
 	}
-	where := f.RelativePath.text(undefined)
+	where := f.RelativePath.text(loaders.SentinelLPText)
 	if where == "" {
-		where = f.ExternalFileLink.text(undefined)
+		where = f.ExternalFileLink.text(loaders.SentinelLPText)
 	}
 	if where != "" {
 		out = append(out, "("+where+")")

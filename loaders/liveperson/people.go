@@ -10,13 +10,13 @@ import (
 // says it (latest agent, participants, transfers, interactions), so each
 // agent is written once with everything known about them.
 func (c *conv) directory() {
-	c.people, c.bots, c.agentIDs = map[string]loaders.Agent{}, map[string]bool{}, map[string]string{}
+	c.people, c.bots, c.agentIDs = map[string]loaders.Agent{}, map[string]bool{}, map[string]loaders.PersonRef{}
 	in := c.in
 	c.know(in.LatestAgentID.id(), in.LatestAgentLoginName, in.LatestAgentNickname, in.LatestAgentFullName)
 	for _, p := range c.rec.AgentParticipants {
 		id := p.AgentID.id()
 		c.know(id, p.AgentLoginName, p.AgentNickname, p.AgentFullName)
-		if id != "" && (strings.EqualFold(p.UserTypeName.text(), "bot") || p.UserType.text() == "2") {
+		if id != "" && (strings.EqualFold(p.UserTypeName.text(""), "bot") || p.UserType.text("") == "2") {
 			c.bots[id] = true
 		}
 	}
@@ -37,39 +37,29 @@ func (c *conv) know(id string, login, nick, full scalar) {
 		return
 	}
 	a := c.people[id]
-	l := login.text(undefined, "null")
+	l := login.text(loaders.SentinelLPNull)
 	setIf(&a.Email, emailText(l))
-	setIf(&a.Name, full.text(undefined, "null"))
-	setIf(&a.Name, nick.text(undefined, "null"))
+	setIf(&a.Name, full.text(loaders.SentinelLPNull))
+	setIf(&a.Name, nick.text(loaders.SentinelLPNull))
 	setIf(&a.Name, l)
 	c.people[id] = a
 }
 
-// agent returns the Agents row id of a LivePerson agent id.
-func (c *conv) agent(id string) (string, error) {
+// agent returns the reference to a LivePerson agent id: a mention keyed by
+// the id, with what the record says about the agent (a login that is an
+// address, the names, whether the participant is a bot).
+func (c *conv) agent(id string) (loaders.PersonRef, error) {
 	if id == "" {
-		return "", nil
+		return loaders.PersonRef{}, nil
 	}
 	if k, ok := c.agentIDs[id]; ok {
 		return k, nil
 	}
 	a := c.people[id]
-	if a.Email != "" {
-		// Two LivePerson ids with one login address are one person to
-		// loaders.Agent, which rewrites the merged row with the details of
-		// whichever id it is given on a later load; giving every id of an
-		// address the details first seen for it keeps a reload from
-		// changing the row.
-		if first, ok := c.l.agentByEmail[a.Email]; ok {
-			a = first
-		} else {
-			c.l.agentByEmail[a.Email] = a
-		}
-	}
-	a.SourceID = id
+	a.SourceID, a.Bot, a.Fresh = id, c.bots[id], c.fresh
 	k, err := c.b.Agent(a)
 	if err != nil {
-		return "", err
+		return loaders.PersonRef{}, err
 	}
 	c.agentIDs[id] = k
 	return k, nil
@@ -79,10 +69,10 @@ func (c *conv) agent(id string) (string, error) {
 // skill, and the model keeps skills as queues.
 func skillNative(id string) string { return "skill:" + id }
 
-// queues writes a Queues row for every skill the record names. A skill
-// whose name the record does not give is written without one only if no
-// earlier load named it (a row written with an empty name would erase the
-// name), which the staged registry of skill names tells.
+// queues writes a Queues row for every skill the record names. A skill's
+// name is the one the freshest record gives (loaders.Batch.Claim), so a
+// renamed skill shows its new name whatever the order of loads, and a
+// record that gives no name erases none.
 func (c *conv) queues() error {
 	named := map[string]string{}
 	var order []string
@@ -98,44 +88,22 @@ func (c *conv) queues() error {
 		}
 	}
 	in := c.in
-	add(in.LatestSkillID.id(), in.LatestSkillName.text(undefined))
+	add(in.LatestSkillID.id(), in.LatestSkillName.text(loaders.SentinelLPText))
 	for _, t := range c.rec.Transfers {
-		add(t.SourceSkillID.id(), t.SourceSkillName.text(undefined))
-		add(t.TargetSkillID.id(), t.TargetSkillName.text(undefined))
+		add(t.SourceSkillID.id(), t.SourceSkillName.text(loaders.SentinelLPText))
+		add(t.TargetSkillID.id(), t.TargetSkillName.text(loaders.SentinelLPText))
 	}
 	for _, d := range c.rec.dialogs() {
-		add(d.SkillID.id(), d.SkillName.text(undefined))
+		add(d.SkillID.id(), d.SkillName.text(loaders.SentinelLPText))
 	}
 	for _, id := range order {
-		if err := c.l.skill(id, named[id]); err != nil {
+		name, err := c.b.Claim(skillNative(id)+":name", c.fresh, named[id])
+		if err != nil {
+			return err
+		}
+		if err := c.b.Put(c.b.Row("Queues", skillNative(id)).Set("name", loaders.NZ(name))); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// skill writes the Queues row of a skill once per load and name.
-func (l *loader) skill(id, name string) error {
-	b := l.b
-	prev, seen := l.skills[id]
-	if seen && (name == "" || name == prev) {
-		return nil
-	}
-	group := skillNative(id)
-	if name == "" {
-		known, err := b.StagedGroups([]string{group})
-		if err != nil {
-			return err
-		}
-		l.skills[id] = ""
-		if known[group] {
-			return nil
-		}
-		return b.Put(b.Row("Queues", group))
-	}
-	l.skills[id] = name
-	if _, err := b.Stage(group, group, 0, []byte(name), true); err != nil {
-		return err
-	}
-	return b.Put(b.Row("Queues", group).Set("name", name))
 }

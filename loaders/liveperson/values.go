@@ -54,28 +54,22 @@ func (s *scalar) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// undefined is LivePerson's word for "no value" in text fields.
-const undefined = "undefined"
-
-// text is the value as text, or "" when it is absent or one of the field's
-// sentinels (compared without regard to case: "Undefined" is no more a
-// value than "undefined").
-func (s scalar) text(sentinels ...string) string {
+// text is the value as text, or "" when it is absent or a sentinel of the
+// field's class (loaders.Sentinels; "" for a field without sentinels).
+func (s scalar) text(class string) string {
 	if s.kind == 0 || s.kind == 'j' {
 		return ""
 	}
 	v := strings.TrimSpace(s.v)
-	for _, x := range sentinels {
-		if strings.EqualFold(v, x) {
-			return ""
-		}
+	if class != "" && loaders.NoValue(class, v) {
+		return ""
 	}
 	return v
 }
 
-// id is the value of an id field: text, without "undefined", "null" and the
-// -1 that stands for "none" in LivePerson's numeric ids.
-func (s scalar) id() string { return s.text(undefined, "null", "-1") }
+// id is the value of an id field: text, without LivePerson's "no id"
+// sentinels ("undefined", "null", -1).
+func (s scalar) id() string { return s.text(loaders.SentinelLPID) }
 
 // float reads a number, from a JSON number or a numeric string.
 func (s scalar) float() (float64, bool) {
@@ -113,7 +107,7 @@ func (s scalar) bool() (bool, bool) {
 // conversation is open), as does anything that is not a whole number.
 func (s scalar) epochMS() (int64, bool) {
 	n, ok := s.int()
-	if !ok || n <= 0 {
+	if !ok || n <= 0 || loaders.NoValue(loaders.SentinelLPTime, s.v) {
 		return 0, false
 	}
 	return n, true
@@ -139,7 +133,7 @@ func clock(ms, text scalar) (int64, bool) {
 	if n, ok := ms.epochMS(); ok {
 		return n, true
 	}
-	s := text.text(undefined, "null", "-1")
+	s := text.text(loaders.SentinelLPID)
 	if s == "" {
 		return 0, false
 	}

@@ -2,7 +2,10 @@ package liveperson
 
 import (
 	"encoding/json"
-	"fmt"
+	"sort"
+
+	"github.com/ccfeed/ccfeed/loaders"
+	"github.com/ccfeed/ccfeed/store"
 )
 
 // version is how fresh a conversation record is. Records of one
@@ -26,8 +29,6 @@ func (v version) older(w version) bool {
 	}
 	return v.Last < w.Last
 }
-
-func (c *conv) versionGroup() string { return "conversation:" + c.id }
 
 // version computes the record's version (times must have been read).
 func (c *conv) version() version {
@@ -76,31 +77,70 @@ func (c *conv) version() version {
 	return v
 }
 
-// fresher reports whether the record is at least as fresh as the one staged
-// for the conversation by an earlier file or an earlier page; an older one
-// is read and left out. A tie goes to the record being loaded.
-func (c *conv) fresher() (bool, error) {
-	c.times()
-	c.ver = c.version()
-	var staged *version
-	err := c.b.Staged([]string{c.versionGroup()}, func(_ string, payload []byte) error {
-		var v version
-		if err := json.Unmarshal(payload, &v); err != nil {
-			return fmt.Errorf("liveperson: staged version of %s: %w", c.id, err)
-		}
-		staged = &v
-		return nil
-	})
-	if err != nil {
-		return false, err
-	}
-	return staged == nil || !c.ver.older(*staged), nil
-}
+// record is the staging key of a conversation's copies.
+func copyRecord(id string) string { return "conversation:" + id }
 
-// stageVersion records the version of the record just loaded.
-func (c *conv) stageVersion() error {
-	payload, _ := json.Marshal(c.ver)
-	g := c.versionGroup()
-	_, err := c.b.Stage(g, g, 0, payload, true)
-	return err
+// load derives a conversation from every copy of its record that was
+// loaded (loaders.StageCopy): one copy alone is derived as it is; several
+// are each derived, newest first by version (a tie goes to the smaller
+// content hash, so that nothing depends on load order), and merged field by
+// field (loaders.MergeRows). An identical copy loaded before changes
+// nothing and is not derived again.
+func (l *loader) load(id string, raw json.RawMessage, first *conv) error {
+	b := l.b
+	hash, isNew, err := b.StageCopy(copyRecord(id), raw)
+	if err != nil || !isNew {
+		return err
+	}
+	copies, err := b.Copies(copyRecord(id))
+	if err != nil {
+		return err
+	}
+	if len(copies) <= 1 {
+		return first.derive()
+	}
+	type versioned struct {
+		c    *conv
+		hash string
+	}
+	var vs []versioned
+	for _, cp := range copies {
+		c, err := l.parse(cp.Payload, first.line)
+		if err != nil || c == nil {
+			// Every staged copy parsed when it was loaded; a copy
+			// this version cannot read is left out, not fatal.
+			continue
+		}
+		vs = append(vs, versioned{c, cp.Hash})
+	}
+	sort.SliceStable(vs, func(i, j int) bool {
+		a, c := vs[i].c.ver, vs[j].c.ver
+		if a != c {
+			return c.older(a)
+		}
+		return vs[i].hash < vs[j].hash
+	})
+	sets := make([][]*store.Row, 0, len(vs))
+	for _, v := range vs {
+		derive := func() error {
+			rows, err := b.Collect(v.c.derive)
+			sets = append(sets, rows)
+			return err
+		}
+		if v.hash != hash {
+			// Loaded before: its rejects were reported then.
+			err = b.Muted(derive)
+		} else {
+			err = derive()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, r := range loaders.MergeRows(sets) {
+		if err := b.Put(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }

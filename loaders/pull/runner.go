@@ -30,6 +30,10 @@ type Runner struct {
 	Transport http.RoundTripper
 	// Concurrency bounds RunAll (0: DefaultConcurrency).
 	Concurrency int
+	// Page, when set, is told after each loaded page how the run stands
+	// so far (a copy of its report), so a long pull can show progress. It
+	// is called from the goroutine of each source's run.
+	Page func(Report)
 
 	mu      sync.Mutex
 	clients map[*Source]*Client
@@ -104,7 +108,7 @@ func (r *Runner) Run(ctx context.Context, s *Source) (rep Report) {
 		rep.Requests, rep.Retries = req-req0, retry-retry0
 		rep.Duration = time.Since(rep.Started)
 	}()
-	p := &puller{db: r.DB, s: s, cl: cl, clock: clock, red: newRedactor(s.Config.Secret), rep: &rep}
+	p := &puller{db: r.DB, s: s, cl: cl, clock: clock, red: newRedactor(s.Config.Secret), rep: &rep, page: r.Page}
 	p.src = &redactingSource{API: s.API, red: p.red}
 	st, err := r.DB.PullState(ctx, s.Config.Tenant, s.Config.Name)
 	if err != nil {
@@ -142,6 +146,7 @@ type puller struct {
 	clock Clock
 	red   redactor
 	rep   *Report
+	page  func(Report)
 	// st is the source's position as last committed.
 	st store.PullState
 }
@@ -203,6 +208,11 @@ func (p *puller) window(ctx context.Context, w loaders.Window) error {
 			return &redactedError{msg: p.red.String(msg), err: ctx.Err()}
 		}
 		p.add(res)
+		if p.page != nil {
+			rep := *p.rep
+			rep.Duration = time.Since(rep.Started)
+			p.page(rep)
+		}
 		p.st, cursor, page = next, pg.Next, page+1
 		if pg.Next == "" {
 			p.rep.Windows++

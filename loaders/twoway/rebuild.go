@@ -1,6 +1,8 @@
 package twoway
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strconv"
@@ -57,6 +59,7 @@ type message struct {
 	sent, edited       int64
 	body, english      string
 	lang               string
+	after              *bool
 }
 
 type membership struct {
@@ -85,11 +88,17 @@ type convPlan struct {
 // plan reads a conversation's events (deduplicated; sorted here in place).
 func plan(conv string, evs []event) *convPlan {
 	secondOccurrences(evs)
-	sort.SliceStable(evs, func(i, j int) bool {
+	// A total order: events at the same time and of the same rank come
+	// in the order of their content hash, never in the order files were
+	// loaded (which decides the order they are staged and read back in).
+	sort.Slice(evs, func(i, j int) bool {
 		if evs[i].Time != evs[j].Time {
 			return evs[i].Time < evs[j].Time
 		}
-		return rank[evs[i].Type] < rank[evs[j].Type]
+		if ri, rj := rank[evs[i].Type], rank[evs[j].Type]; ri != rj {
+			return ri < rj
+		}
+		return evs[i].Hash < evs[j].Hash
 	})
 	p := &convPlan{conv: conv, start: evs[0].Time}
 	msgs := map[int64]*message{}
@@ -117,7 +126,10 @@ func plan(conv string, evs []event) *convPlan {
 			p.after = e.After
 		}
 		if e.Email != "" {
-			agents[e.Email] = loaders.Agent{Email: e.Email, FirstName: e.AgFirst, LastName: e.AgLast, Roles: e.Roles, ControlGroup: e.Group}
+			// What the latest event says of the agent, stated as of
+			// that event: between reports, the fresher statement wins.
+			agents[e.Email] = loaders.Agent{Email: e.Email, FirstName: e.AgFirst, LastName: e.AgLast, Roles: e.Roles,
+				ControlGroup: e.Group, Fresh: e.Time}
 		}
 		switch e.Type {
 		case "member_added", "agent_invite":
@@ -138,6 +150,9 @@ func plan(conv string, evs []event) *convPlan {
 			}
 			m.sender = senderOf(e)
 			m.body, m.english, m.lang = e.Body, e.English, e.Lang
+			if e.After != nil {
+				m.after = e.After
+			}
 			if m.sender == "agent" && e.Email != "" {
 				m.agentEmail = e.Email
 				p.lastAgent = e.Email
@@ -182,17 +197,18 @@ func plan(conv string, evs []event) *convPlan {
 	return p
 }
 
-// people are the rows a conversation's agents (by email) and customer are.
+// people are the references to a conversation's agents (by email) and
+// customer.
 type people struct {
-	agents   map[string]string
-	customer string
+	agents   map[string]loaders.PersonRef
+	customer loaders.PersonRef
 }
 
 // resolve finds or writes the conversation's agents and customer. It runs
 // on the goroutine that owns the load's transaction; people are merged
 // across sources (loaders.Batch.Agent).
 func (p *convPlan) resolve(b *loaders.Batch) (people, error) {
-	ppl := people{agents: make(map[string]string, len(p.agents))}
+	ppl := people{agents: make(map[string]loaders.PersonRef, len(p.agents))}
 	for _, a := range p.agents {
 		id, err := b.Agent(a)
 		if err != nil {
@@ -201,7 +217,8 @@ func (p *convPlan) resolve(b *loaders.Batch) (people, error) {
 		ppl.agents[a.Email] = id
 	}
 	var err error
-	ppl.customer, err = b.Customer(loaders.Customer{SourceID: p.ccid, FirstName: p.first, LastName: p.lastName, ProductGroup: p.product})
+	ppl.customer, err = b.Customer(loaders.Customer{SourceID: p.ccid, FirstName: p.first, LastName: p.lastName,
+		ProductGroup: p.product, Fresh: p.last})
 	return ppl, err
 }
 
@@ -222,24 +239,25 @@ func (p *convPlan) rows(b *loaders.Batch, ppl people) []*store.Row {
 		if m.edited > 0 {
 			r.Set("editedAtUTC", time.UnixMilli(m.edited))
 		}
-		if id := ppl.agents[m.agentEmail]; id != "" {
-			r.Set("agentId", id)
+		if m.after != nil {
+			r.Set("afterHours", *m.after)
 		}
+		r.Set("agentId", ppl.agents[m.agentEmail])
 		out = append(out, r)
 	}
 
 	c := b.Row("Conversations", conv).Set("mediaType", edm.MediaChat).Set("channelType", "SMS").
-		Set("threadId", loaders.NZ(p.channel)).Set("customerId", loaders.NZ(custID)).
+		Set("threadId", loaders.NZ(p.channel)).Set("customerId", custID).
 		Set("customerFirstName", loaders.NZ(p.first)).Set("customerLastName", loaders.NZ(p.lastName)).
 		Set("startedAtUTC", time.UnixMilli(p.start)).Set("status", loaders.NZ(p.status)).
 		Set("controlTag", loaders.NZ(p.tag)).Set("isComplete", true)
 	if p.after != nil {
 		c.Set("afterHours", *p.after)
 	}
-	if id := ppl.agents[p.lastAgent]; id != "" {
+	if id := ppl.agents[p.lastAgent]; !id.IsZero() {
 		c.Set("agentId", id)
 	} else if len(p.members) > 0 {
-		c.Set("agentId", loaders.NZ(ppl.agents[p.members[len(p.members)-1].email]))
+		c.Set("agentId", ppl.agents[p.members[len(p.members)-1].email])
 	}
 	if len(p.msgs) > 0 {
 		c.Set("isOutbound", p.msgs[0].sender == "agent")
@@ -262,16 +280,19 @@ func (p *convPlan) rows(b *loaders.Batch, ppl people) []*store.Row {
 	seen := map[string]int{}
 	for _, m := range p.members {
 		id := ppl.agents[m.email]
-		if id == "" {
+		if id.IsZero() {
 			continue
 		}
-		seen[id]++
+		seen[m.email]++
 		wend := m.end
 		if wend == 0 && p.closedAt > 0 {
 			wend = p.closedAt
 		}
-		w := b.Row("Workitems", conv+":wi:"+id[strings.LastIndexByte(id, ':')+1:]+":"+strconv.Itoa(seen[id])).
-			Set("agentId", id).Set("customerId", loaders.NZ(custID)).Set("primaryConversationId", convID).
+		// The key names the membership by the agent's address as the
+		// report gives it (hashed: keys travel in URLs), never by the
+		// person it resolves to, which other sources can change.
+		w := b.Row("Workitems", conv+":wi:"+emailKey(m.email)+":"+strconv.Itoa(seen[m.email])).
+			Set("agentId", id).Set("customerId", custID).Set("primaryConversationId", convID).
 			Set("mediaType", "sms").Set("startTimeUTC", time.UnixMilli(m.start))
 		if wend > 0 {
 			w.Set("endTimeUTC", time.UnixMilli(wend)).Set("durationInSeconds", float64(wend-m.start)/1000)
@@ -295,6 +316,12 @@ func derive(b *loaders.Batch, conv string, evs []event) error {
 		return err
 	}
 	return putAll(b, p.rows(b, ppl))
+}
+
+// emailKey is an agent's address as a key part: a short hash.
+func emailKey(email string) string {
+	h := sha256.Sum256([]byte(email))
+	return hex.EncodeToString(h[:8])
 }
 
 func putAll(b *loaders.Batch, rows []*store.Row) error {

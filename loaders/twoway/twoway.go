@@ -119,7 +119,10 @@ type event struct {
 	Line int64  `json:"l"`
 	File string `json:"f,omitempty"`
 	// Amb marks a local time in the repeated autumn hour (see derive).
-	Amb       bool   `json:"amb,omitempty"`
+	Amb bool `json:"amb,omitempty"`
+	// Local marks a time read in the tenant's zone (no offset in the
+	// file); not staged.
+	Local     bool   `json:"-"`
 	Type      string `json:"t"`
 	Time      int64  `json:"ts"`
 	Conv      string `json:"c"`
@@ -187,7 +190,7 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 	// Written batches go back to the reader to be filled again: a load
 	// then allocates little beyond the strings it reads, whatever its size.
 	free := make(chan *batch, 3)
-	go read(ctx, f.Name, r, b.Loc, b.Progress, f.Limits.OrDefault().MaxConversationEvents, batches, free)
+	go read(ctx, f.Name, b.Tenant, r, b.Loc, b.Progress, f.Limits.OrDefault().MaxConversationEvents, batches, free)
 	jobs, built := make(chan *batch, 1), make(chan *batch, 1)
 	go build(ctx, b, jobs, built)
 	defer close(jobs)
@@ -262,6 +265,8 @@ func build(ctx context.Context, b *loaders.Batch, jobs <-chan *batch, built chan
 // with their events and staged chunks, and the rejected records.
 type batch struct {
 	records int64
+	// local is set when an event's time was read in the tenant's zone.
+	local   bool
 	rejects []reject
 	// slot maps a conversation id to its index in names, lists and chunks.
 	slot   map[string]int
@@ -288,7 +293,7 @@ func newBatch() *batch { return &batch{slot: make(map[string]int, flushEvery)} }
 
 // reset empties a batch for reuse, keeping its memory.
 func (bt *batch) reset() {
-	bt.records, bt.err = 0, nil
+	bt.records, bt.err, bt.local = 0, nil, false
 	bt.rejects = bt.rejects[:0]
 	clear(bt.slot)
 	bt.names, bt.chunks, bt.order, bt.arena = bt.names[:0], bt.chunks[:0], bt.order[:0], bt.arena[:0]
@@ -354,7 +359,7 @@ const (
 // line twice) is kept once, as the rebuild would keep it; and a
 // conversation takes at most maxEvents events of the file (see heavyAt for
 // how they are counted), the rest being rejected.
-func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location, progress func(int64), maxEvents int, out chan<- *batch, free <-chan *batch) {
+func read(ctx context.Context, file, tenant string, r *csvin.Reader, loc *time.Location, progress func(int64), maxEvents int, out chan<- *batch, free <-chan *batch) {
 	defer close(out)
 	send := func(bt *batch) bool {
 		select {
@@ -405,7 +410,12 @@ func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location,
 				progress(total)
 			}
 			size += recordSize(rec)
-			if ev, rj, ok := readEvent(fs, rec, loc, file, &hb); !ok {
+			ev, rj, ok := readEvent(fs, rec, loc, file, &hb)
+			if rj.reason == noZone {
+				send(&batch{err: loaders.NoZoneFileError(file, tenant, rj.line, rj.field)})
+				return
+			}
+			if !ok {
 				bt.rejects = append(bt.rejects, rj)
 			} else if _, dup := seen[ev.Hash]; !dup {
 				n := heavy[ev.Conv]
@@ -417,6 +427,7 @@ func read(ctx context.Context, file string, r *csvin.Reader, loc *time.Location,
 						fmt.Sprintf("conversation %s has more events in this file than the limit of %d events per conversation", ev.Conv, maxEvents), ev.Conv})
 				} else {
 					seen[ev.Hash] = struct{}{}
+					bt.local = bt.local || ev.Local
 					bt.add(ev)
 					events++
 				}
@@ -513,6 +524,9 @@ func (bt *batch) pack(enc *encoder) {
 // everything staged.
 func stage(b *loaders.Batch, bt *batch) ([]string, error) {
 	b.AddRead(bt.records)
+	if bt.local {
+		b.UsedLocalTime()
+	}
 	for _, r := range bt.rejects {
 		if err := b.Reject(r.line, r.field, r.reason, r.raw); err != nil {
 			return nil, err
@@ -569,11 +583,14 @@ func parse(f *fields, loc *time.Location) (ev event, field, why, raw string) {
 		return ev, f.name(cEventSubtype), "missing event type", f.get(cEventType)
 	}
 	ts := f.get(cEventTime)
-	t, amb, err := loaders.ParseTimeAmbiguous(ts, loc)
+	t, amb, local, err := loaders.ParseTimeLocal(ts, loc)
+	if loaders.IsNoZone(err) {
+		return ev, f.name(cEventTime), noZone, ts
+	}
 	if err != nil {
 		return ev, f.name(cEventTime), "not an ISO 8601 date-time", ts
 	}
-	ev.Time, ev.Amb = t.UnixMilli(), amb
+	ev.Time, ev.Amb, ev.Local = t.UnixMilli(), amb, local
 	ev.Conv = f.get(cConversation)
 	if ev.Conv == "" {
 		return ev, f.name(cConversation), "missing conversation id", ""
@@ -608,6 +625,10 @@ func parse(f *fields, loc *time.Location) (ev event, field, why, raw string) {
 	}
 	return ev, "", "", ""
 }
+
+// noZone is parse's reason for a local time read for a tenant without a
+// time zone: it fails the file, where other reasons reject the record.
+const noZone = "\x00no zone"
 
 // eventType reads "twoway_webhook" + "customer_message_sent", or the dotted
 // form "twoway_webhook.customer_message_sent" in one column, as the subtype.

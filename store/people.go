@@ -1,0 +1,302 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// People (agents, customers) are not written by any one source. Each source's
+// mention of a person is kept as its own row in ccfeed_mentions, keyed by the
+// source and the source's natural key for the person, with what the source
+// said (fields, encoded by the loaders) and the identifiers it gave
+// (ccfeed_mention_ids). The loaders decide from all mentions which person each
+// mention belongs to (the identity rule) and derive the Agents and Customers
+// rows; the store only keeps mentions and moves rows between people.
+
+func init() {
+	extraTables = append(extraTables,
+		`CREATE TABLE IF NOT EXISTS ccfeed_mentions (
+			tenant  TEXT NOT NULL,
+			kind    TEXT NOT NULL,
+			mention TEXT NOT NULL,
+			source  TEXT NOT NULL,
+			person  TEXT NOT NULL,
+			fields  BLOB NOT NULL,
+			PRIMARY KEY (tenant, kind, mention)
+		) WITHOUT ROWID`,
+		`CREATE INDEX IF NOT EXISTS ix_mentions_person ON ccfeed_mentions (tenant, kind, person)`,
+		// ident is "e:" + email, "p:" + phone, "v:" + a vendor customer id,
+		// "n:" + a folded name (the loaders' vocabulary).
+		`CREATE TABLE IF NOT EXISTS ccfeed_mention_ids (
+			tenant  TEXT NOT NULL,
+			kind    TEXT NOT NULL,
+			ident   TEXT NOT NULL,
+			mention TEXT NOT NULL,
+			PRIMARY KEY (tenant, kind, ident, mention)
+		) WITHOUT ROWID`,
+		`CREATE INDEX IF NOT EXISTS ix_mention_ids_mention ON ccfeed_mention_ids (tenant, kind, mention)`,
+	)
+}
+
+// PersonRef is a foreign key to a person as a fact row stores it: the
+// person's key now (ID) and which mention of the person the source named
+// (Mention, a hash of the mention's key). Row.Set writes both, into the
+// foreign key column and its internal mention column. The zero PersonRef is
+// no person: both columns NULL.
+type PersonRef struct {
+	ID      string
+	Mention int64
+}
+
+// IsZero reports whether r names no person.
+func (r PersonRef) IsZero() bool { return r.ID == "" }
+
+// Mention is one source's mention of a person as stored.
+type Mention struct {
+	Kind    string // "agent" or "customer"
+	Key     string // source + ":" + the source's natural key
+	Source  string
+	Person  string // key of the person the mention belongs to now
+	Fields  []byte // what the source said, encoded by the loaders
+	Idents  []string
+	Present bool // read from the store (false: new)
+}
+
+// Mention reads one mention of the tenant, with its identifiers.
+func (lt *LoadTx) Mention(ctx context.Context, tenant, kind, key string) (Mention, error) {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return Mention{}, err
+	}
+	m := Mention{Kind: kind, Key: key}
+	err = lt.tx.QueryRowContext(ctx, `SELECT source, person, fields FROM ccfeed_mentions WHERE tenant = ? AND kind = ? AND mention = ?`,
+		tenant, kind, key).Scan(&m.Source, &m.Person, &m.Fields)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, nil
+	}
+	if err != nil {
+		return m, fmt.Errorf("store: reading mention: %w", err)
+	}
+	m.Present = true
+	ids, err := lt.IdentsOf(ctx, tenant, kind, []string{key})
+	m.Idents = ids[key]
+	return m, err
+}
+
+// PutMention writes a mention's source, person and fields.
+func (lt *LoadTx) PutMention(ctx context.Context, tenant string, m Mention) error {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = lt.tx.ExecContext(ctx, `INSERT INTO ccfeed_mentions (tenant, kind, mention, source, person, fields) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, kind, mention) DO UPDATE SET source = excluded.source, person = excluded.person, fields = excluded.fields`,
+		tenant, m.Kind, m.Key, m.Source, m.Person, m.Fields)
+	if err != nil {
+		return fmt.Errorf("store: writing mention: %w", err)
+	}
+	return nil
+}
+
+// SetMentionPerson records the person a mention belongs to now.
+func (lt *LoadTx) SetMentionPerson(ctx context.Context, tenant, kind, key, person string) error {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = lt.tx.ExecContext(ctx, `UPDATE ccfeed_mentions SET person = ? WHERE tenant = ? AND kind = ? AND mention = ?`, person, tenant, kind, key)
+	return err
+}
+
+// AddIdents records identifiers of a mention (those it already has are
+// left as they are).
+func (lt *LoadTx) AddIdents(ctx context.Context, tenant, kind, key string, idents []string) error {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range idents {
+		if _, err := lt.tx.ExecContext(ctx, `INSERT OR IGNORE INTO ccfeed_mention_ids (tenant, kind, ident, mention) VALUES (?, ?, ?, ?)`,
+			tenant, kind, id, key); err != nil {
+			return fmt.Errorf("store: writing identifier: %w", err)
+		}
+	}
+	return nil
+}
+
+// RemoveIdent drops an identifier of a mention (an agent's name, which is
+// whatever the freshest statement says, so it can change).
+func (lt *LoadTx) RemoveIdent(ctx context.Context, tenant, kind, key, ident string) error {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = lt.tx.ExecContext(ctx, `DELETE FROM ccfeed_mention_ids WHERE tenant = ? AND kind = ? AND ident = ? AND mention = ?`,
+		tenant, kind, ident, key)
+	return err
+}
+
+// MentionsWith returns, for each identifier, the keys of the mentions that
+// carry it, at most limit+1 of them: a caller that sees more than limit
+// knows the identifier is shared without reading every mention.
+func (lt *LoadTx) MentionsWith(ctx context.Context, tenant, kind string, idents []string, limit int) (map[string][]string, error) {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, id := range idents {
+		rows, err := lt.tx.QueryContext(ctx, `SELECT mention FROM ccfeed_mention_ids WHERE tenant = ? AND kind = ? AND ident = ? ORDER BY mention LIMIT ?`,
+			tenant, kind, id, limit+1)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = append(out[id], k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// IdentsOf returns the identifiers of each mention.
+func (lt *LoadTx) IdentsOf(ctx context.Context, tenant, kind string, keys []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	err := lt.inBatches(ctx, keys, func(ctx context.Context, part []string) error {
+		args := append([]any{tenant, kind}, anys(part)...)
+		rows, err := lt.tx.QueryContext(ctx, `SELECT mention, ident FROM ccfeed_mention_ids WHERE tenant = ? AND kind = ? AND mention IN (`+
+			placeholders(len(part))+`) ORDER BY mention, ident`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k, id string
+			if err := rows.Scan(&k, &id); err != nil {
+				return err
+			}
+			out[k] = append(out[k], id)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Mentions reads mentions by key (without identifiers).
+func (lt *LoadTx) Mentions(ctx context.Context, tenant, kind string, keys []string) ([]Mention, error) {
+	return lt.mentionsWhere(ctx, tenant, kind, "mention", keys)
+}
+
+// MentionsOf reads the mentions that belong to the given people.
+func (lt *LoadTx) MentionsOf(ctx context.Context, tenant, kind string, persons []string) ([]Mention, error) {
+	return lt.mentionsWhere(ctx, tenant, kind, "person", persons)
+}
+
+func (lt *LoadTx) mentionsWhere(ctx context.Context, tenant, kind, col string, vals []string) ([]Mention, error) {
+	var out []Mention
+	err := lt.inBatches(ctx, vals, func(ctx context.Context, part []string) error {
+		args := append([]any{tenant, kind}, anys(part)...)
+		rows, err := lt.tx.QueryContext(ctx, `SELECT mention, source, person, fields FROM ccfeed_mentions WHERE tenant = ? AND kind = ? AND `+
+			col+` IN (`+placeholders(len(part))+`) ORDER BY mention`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m := Mention{Kind: kind, Present: true}
+			if err := rows.Scan(&m.Key, &m.Source, &m.Person, &m.Fields); err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// inBatches calls fn for parts of vals small enough for one IN list.
+func (lt *LoadTx) inBatches(ctx context.Context, vals []string, fn func(context.Context, []string) error) error {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
+	const batch = 400
+	for start := 0; start < len(vals); start += batch {
+		if err := fn(ctx, vals[start:min(start+batch, len(vals))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// DeleteRow deletes the row id of table t (a person no mention names any
+// more). Rows Put still holds for t are written first.
+func (lt *LoadTx) DeleteRow(ctx context.Context, set string, tenant, id string) error {
+	s := lt.db.Model.Set(set)
+	if s == nil {
+		return fmt.Errorf("store: no set %s", set)
+	}
+	t := s.Type.Table
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return err
+	}
+	if err := lt.FlushTable(ctx, t); err != nil {
+		return err
+	}
+	q := lt.db.Dialect.Quote
+	res, err := lt.tx.ExecContext(ctx, "DELETE FROM "+q(t.Name)+" WHERE "+q("tenantId")+" = ? AND "+q("id")+" = ?", tenant, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		lt.counts(t).Deleted += int(n)
+	}
+	return nil
+}
+
+// personColumns lists, per kind of person, the foreign keys that point at
+// that kind of row and their mention columns.
+func (db *DB) personColumns(kind string) []fkColumn {
+	set := map[string]string{"agent": "Agents", "customer": "Customers"}[kind]
+	var out []fkColumn
+	seen := map[string]bool{}
+	for _, t := range db.Model.Types {
+		for _, n := range t.Navigations {
+			if n.Collection || n.Target.Name != set || n.SourceProp.Ref == nil {
+				continue
+			}
+			fk := n.SourceProp
+			k := fk.Table().Name + "." + fk.Name
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, fkColumn{table: fk.Table().Name, fk: fk.Column(), ref: fk.Ref.Column()})
+		}
+	}
+	return out
+}
+
+type fkColumn struct{ table, fk, ref string }
+
+func (c fkColumn) String() string { return strings.Join([]string{c.table, c.fk}, ".") }
