@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -108,6 +109,14 @@ func TestFairServiceLive(t *testing.T) {
 	}
 	if s := stats(); s.TimedOut != 1 || s.Waiting != 0 {
 		t.Errorf("pool after the time-out: %s", s)
+	}
+	// The same counters reach /metrics.
+	m := get(t, f, f.Base+"/metrics", f.Token(t, ccfeed.ScopeAdmin, ccfeed.AllTenants))
+	m.mustStatus(t, http.StatusOK, "/metrics")
+	for _, want := range []string{"ccfeed_read_queue_timeouts_total 1", `ccfeed_read_connections_in_use{tenant="contoso"} 3`, "ccfeed_read_connections 4"} {
+		if !strings.Contains(string(m.Body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	close(g.release)
 	for range 3 {

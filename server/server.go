@@ -172,6 +172,7 @@ func New(cfg Config, m *edm.Model, st Store, a Authenticator, log zerolog.Logger
 		metaXML: m.CSDLXML(), metaJSON: m.CSDLJSON(), aead: newAEAD(cfg.PagingSecret),
 		limits: newLimiter(cfg.Limits), conns: newAdmission(cfg.ReadSlots, perTenant, cfg.Limits.QueueWait), now: time.Now}
 	s.metrics = newMetrics(st, func() time.Time { return s.now() })
+	s.metrics.reg.MustRegister(&admissionCollector{a: s.conns})
 	s.home = newHomePage(cfg.PublicURL)
 	return s
 }
