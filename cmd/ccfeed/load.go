@@ -17,7 +17,7 @@ import (
 )
 
 func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := newCommand("load", "--db PATH --tenant NAME [--source KIND] [--progress D] FILE...", `
+	c := newCommand("load", "--db PATH --tenant NAME [--source KIND] [--encoding NAME] [--progress D] FILE...", `
 Load vendor files, each in its own transaction with its row in the load
 journal. One line per file as soon as it is loaded, then the rows per
 entity set; progress as a bar on a terminal, or a line every --progress
