@@ -412,6 +412,9 @@ func TestOnlyRegularFiles(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "pipe.csv")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("cannot make a named pipe: %v", err)
+		}
 		t.Skipf("cannot make a named pipe here: %v", err)
 	}
 	db := feedtest.OpenDB(t)

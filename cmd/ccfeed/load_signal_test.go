@@ -86,6 +86,9 @@ func TestLoadRefusesPipeAndFolder(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "report.csv")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("cannot make a named pipe: %v", err)
+		}
 		t.Skipf("cannot make a named pipe here: %v", err)
 	}
 	dbPath := filepath.Join(dir, "feed.db")
