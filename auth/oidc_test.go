@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -316,7 +317,14 @@ func TestOIDCKeyRotation(t *testing.T) {
 	step := func(what string, kid string, wantReason string, wantFetches int64) {
 		t.Helper()
 		err := verify(kid)
-		if ReasonOf(err) != wantReason || (wantReason == "" && err != nil) {
+		// A refresh of a stale cache runs behind the request: count it
+		// once it is over.
+		o.waitIdle()
+		if wantReason == unavailable {
+			if ccfeed.ErrorCode(err) != ccfeed.EUNAVAILABLE || ccfeed.AsError(err).RetryAfter < 1 {
+				t.Errorf("%s: token of %s: %v, want 503 with Retry-After (the provider is down)", what, kid, err)
+			}
+		} else if ReasonOf(err) != wantReason || (wantReason == "" && err != nil) {
 			t.Errorf("%s: token of %s: %v, want reason %q", what, kid, err, wantReason)
 		}
 		if n := p.fetches.Load(); n != wantFetches {
@@ -335,34 +343,149 @@ func TestOIDCKeyRotation(t *testing.T) {
 	// k1 is withdrawn: still cached until the next fetch.
 	p.withdraw("k1")
 	step("withdrawn but cached", "k1", "", 2)
-	// The next fetch (here on the routine TTL) drops it.
+	// Past the routine TTL the cached key still serves while the refresh
+	// runs behind (no one waits for a provider to verify a known key);
+	// the refresh drops it.
 	c.advance(jwksTTL)
-	step("refresh after the TTL drops the withdrawn key", "k1", ReasonUnknownKey, 3)
-	step("current key unaffected", "k2", "", 3)
+	step("past the TTL: cached key serves, refresh behind", "k1", "", 3)
+	step("the refresh dropped the withdrawn key", "k1", ReasonUnknownKey, 4)
+	step("current key unaffected", "k2", "", 4)
 
 	// Unknown kids: one fetch, then none until missInterval has passed
 	// (the withdrawn k1 above was such a miss: wait it out first).
 	p.keys["forged"] = rsaKey(2)
 	c.advance(missInterval + time.Second)
-	step("unknown kid fetches once", "forged", ReasonUnknownKey, 4)
-	step("unknown kid again: no fetch", "forged", ReasonUnknownKey, 4)
+	step("unknown kid fetches once", "forged", ReasonUnknownKey, 5)
+	step("unknown kid again: no fetch", "forged", ReasonUnknownKey, 5)
 	c.advance(missInterval / 2)
-	step("still inside missInterval", "forged", ReasonUnknownKey, 4)
+	step("still inside missInterval", "forged", ReasonUnknownKey, 5)
 	c.advance(missInterval)
-	step("after missInterval: fetch again", "forged", ReasonUnknownKey, 5)
+	step("after missInterval: fetch again", "forged", ReasonUnknownKey, 6)
 
 	// Provider down: cached keys keep working, even past the TTL; an
-	// unknown kid says the provider is unreachable, not that the token is
-	// bad.
+	// unknown kid says the provider is unreachable (503), not that the
+	// token is bad.
 	p.setDown(true)
 	c.advance(jwksTTL + time.Minute)
-	step("down, past TTL, cached key", "k2", "", 6)
+	step("down, past TTL, cached key", "k2", "", 7)
 	p.publish("k3", rsaKey(2))
 	c.advance(missInterval + time.Second)
-	step("down, new kid", "k3", ReasonProvider, 7)
+	step("down, new kid", "k3", unavailable, 8)
 	p.setDown(false)
 	c.advance(missInterval + time.Second)
-	step("back up, new kid", "k3", "", 8)
+	step("back up, new kid", "k3", "", 9)
+}
+
+// unavailable stands for "503, the provider cannot be reached" in the
+// steps of a test.
+const unavailable = "(unavailable)"
+
+// waitIdle waits for a JWKS fetch in progress to end.
+func (o *OIDC) waitIdle() {
+	o.mu.RLock()
+	ch := o.inflight
+	o.mu.RUnlock()
+	if ch != nil {
+		<-ch
+	}
+}
+
+// TestOIDCBackoff: a key endpoint that is down answers 503 with
+// Retry-After, not 401, and failed fetches back off (1 s, 2 s, 4 s ...):
+// requests inside the back-off fetch nothing.
+func TestOIDCBackoff(t *testing.T) {
+	p := newProvider(t)
+	p.publish("k1", rsaKey(0))
+	p.setDown(true)
+	c := &clock{t: time.Now()}
+	o := newVerifier(t, p, c)
+	try := func(what string, wantFetches int64, wantRetry int) {
+		t.Helper()
+		_, err := o.Verify(context.Background(), p.sign(t, "k1", idClaims(c.now())))
+		o.waitIdle()
+		e := ccfeed.AsError(err)
+		if ccfeed.ErrorCode(err) != ccfeed.EUNAVAILABLE || e.RetryAfter != wantRetry {
+			t.Errorf("%s: %v (Retry-After %d), want 503 with Retry-After %d", what, err, e.RetryAfter, wantRetry)
+		}
+		if n := p.fetches.Load(); n != wantFetches {
+			t.Errorf("%s: %d fetches, want %d", what, n, wantFetches)
+		}
+	}
+	try("first use, provider down", 1, 1)
+	try("again at once: inside the back-off", 1, 1)
+	c.advance(time.Second)
+	try("after 1 s: fetch, fail, back off 2 s", 2, 2)
+	c.advance(time.Second)
+	try("1 s later: still backing off", 2, 1)
+	c.advance(time.Second)
+	try("2 s later: fetch, fail, back off 4 s", 3, 4)
+	p.setDown(false)
+	c.advance(4 * time.Second)
+	if _, err := o.Verify(context.Background(), p.sign(t, "k1", idClaims(c.now()))); err != nil || p.fetches.Load() != 4 {
+		t.Errorf("provider back: %v after %d fetches", err, p.fetches.Load())
+	}
+}
+
+// TestOIDCSlowProviderHoldsNoOne: while a fetch hangs on a slow key
+// endpoint, a token with a known key verifies at once (no lock held across
+// the fetch), and a crowd of tokens with invented key ids makes no more
+// fetches than the one in flight.
+func TestOIDCSlowProviderHoldsNoOne(t *testing.T) {
+	p := newProvider(t)
+	p.publish("k1", rsaKey(0))
+	c := &clock{t: time.Now()}
+	o := newVerifier(t, p, c)
+	ctx := context.Background()
+	if _, err := o.Verify(ctx, p.sign(t, "k1", idClaims(c.now()))); err != nil {
+		t.Fatal(err)
+	}
+	// The endpoint now hangs until released.
+	gate := make(chan struct{})
+	entered := make(chan struct{}, 100)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.fetches.Add(1)
+		entered <- struct{}{}
+		<-gate
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer slow.Close()
+	o.cfg.JWKSURL = slow.URL
+	c.advance(missInterval + time.Second)
+	const crowd = 50
+	results := make(chan error, crowd)
+	for i := range crowd {
+		kid := fmt.Sprintf("random-%d", i)
+		p.keys[kid] = rsaKey(1)
+		tok := p.sign(t, kid, idClaims(c.now()))
+		go func() {
+			_, err := o.Verify(ctx, tok)
+			results <- err
+		}()
+	}
+	<-entered // the one fetch is in flight, and hangs
+	done := make(chan error, 1)
+	go func() {
+		_, err := o.Verify(ctx, p.sign(t, "k1", idClaims(c.now())))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("known key while the provider hangs: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a token with a known key waited for the hanging key fetch")
+	}
+	close(gate)
+	for range crowd {
+		if err := <-results; err == nil {
+			t.Errorf("an invented key id verified")
+		}
+	}
+	o.waitIdle()
+	if n := p.fetches.Load(); n != 2 {
+		t.Errorf("%d fetches for %d invented key ids, want the one in flight (2 with the first use)", n, crowd)
+	}
 }
 
 // TestJWKSParsing checks which published keys are used: signature keys of

@@ -34,7 +34,6 @@ const (
 	ReasonRevoked      = "it was revoked"
 	ReasonNoID         = "it has no token id (jti)"
 	ReasonNoGrant      = "it names no tenant or no valid scope"
-	ReasonProvider     = "the sign-in provider's keys cannot be read right now; try again shortly"
 )
 
 // InvalidError is a refused token with its reason. errors.Is(err,

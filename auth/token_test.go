@@ -338,7 +338,7 @@ func TestReasonsAreSafe(t *testing.T) {
 	}
 	for _, reason := range []string{ReasonMalformed, ReasonUnsigned, ReasonAlgorithm, ReasonUnknownKey, ReasonSignature,
 		ReasonExpired, ReasonNotYetValid, ReasonIssuedLater, ReasonIssuer, ReasonAudience, ReasonMissingClaim,
-		ReasonRevoked, ReasonNoID, ReasonNoGrant, ReasonProvider} {
+		ReasonRevoked, ReasonNoID, ReasonNoGrant} {
 		if strings.ContainsAny(reason, `"%`) || reason == "" {
 			t.Errorf("reason %q is not a fixed phrase", reason)
 		}

@@ -12,7 +12,7 @@ const (
 
 func declareAdmin(b *builder) {
 	loads := b.table("Loads", "load",
-		str("kind", "How the data came: file (ccfeed load or the drop folder) or pull (a scheduled API pull)."),
+		str("kind", "How the data came: file (ccfeed load or the drop folder), pull (a scheduled API pull) or demo (the demo data set a new database is filled with)."),
 		str("fileName", "Name of the loaded file, or the endpoint of a pull."),
 		str("checksum", "SHA-256 of the file's bytes, to recognise the same file loaded again."),
 		i64("sizeBytes", "Size of the file in bytes."),

@@ -8,6 +8,13 @@ func SetPeopleCached(n int) func() {
 	return func() { peopleCached = old }
 }
 
+// SetBeforeLoad makes the inbox call f just before it loads a file, and
+// returns a function that removes it.
+func SetBeforeLoad(f func(path string)) func() {
+	beforeLoad = f
+	return func() { beforeLoad = nil }
+}
+
 // SetMoveBudget sets how many rows a load moves itself, for a test, and
 // returns a function that restores it.
 func SetMoveBudget(n int) func() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -18,11 +19,25 @@ import (
 // is then moved to DIR/<tenant>/done/ or, with a .error.txt beside it, to
 // DIR/<tenant>/failed/. Polling (rather than file-system events) works the
 // same on local disks, network shares and container volumes.
+//
+// A file is complete only when its writer says so, which a folder cannot
+// tell: a writer that pauses longer than Settle leaves a file that looks
+// complete. Writers should therefore write to a temporary name (a dot-file,
+// or *.tmp, *.part, which are never taken) and rename the file when it is
+// whole; Settle is the safety net for those that do not. A file that still
+// changes while it loads (its size or time differs after the load) is
+// left where it is, with a warning, and loaded again once it settles:
+// loads are idempotent, so the records of the first pass are not doubled.
 type Inbox struct {
 	Dir      string
 	DB       *store.DB
 	Interval time.Duration
-	Settle   time.Duration
+	// Settle is how long a file's size and modification time must stay
+	// unchanged before it is taken (the quiet period; default
+	// DefaultSettle).
+	Settle time.Duration
+	// Options tune each load (limits; the kind and encoding are detected).
+	Options Options
 	// Log receives one line per event; nil discards.
 	Log func(format string, args ...any)
 	// Warn receives the failures (a file that failed, a folder that cannot
@@ -32,6 +47,13 @@ type Inbox struct {
 
 	seen map[string]fileState
 }
+
+// DefaultSettle is the quiet period of a file before it is taken: longer
+// than the pauses of a copy over a slow network share.
+const DefaultSettle = 30 * time.Second
+
+// beforeLoad, when set (by tests), runs just before a file is loaded.
+var beforeLoad func(path string)
 
 type fileState struct {
 	size  int64
@@ -43,9 +65,6 @@ type fileState struct {
 func (in *Inbox) Run(ctx context.Context) error {
 	if in.Interval <= 0 {
 		in.Interval = 2 * time.Second
-	}
-	if in.Settle <= 0 {
-		in.Settle = 2 * in.Interval
 	}
 	if err := os.MkdirAll(in.Dir, 0o755); err != nil {
 		return err
@@ -60,6 +79,13 @@ func (in *Inbox) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+func (in *Inbox) settle() time.Duration {
+	if in.Settle <= 0 {
+		return DefaultSettle
+	}
+	return in.Settle
 }
 
 func (in *Inbox) logf(format string, args ...any) {
@@ -125,14 +151,18 @@ func (in *Inbox) Scan(ctx context.Context, now time.Time) {
 				in.seen[path] = fileState{size: info.Size(), mtime: info.ModTime(), since: now}
 				continue
 			}
-			if now.Sub(st.since) < in.Settle {
+			if now.Sub(st.since) < in.settle() {
 				continue
 			}
 			if ctx.Err() != nil {
 				return
 			}
-			in.load(ctx, tenant, path)
-			delete(in.seen, path)
+			if in.load(ctx, tenant, path, st) {
+				delete(in.seen, path)
+			} else {
+				// Still changing: wait for it to settle again.
+				in.seen[path] = fileState{since: now}
+			}
 		}
 	}
 	for p := range in.seen {
@@ -142,10 +172,24 @@ func (in *Inbox) Scan(ctx context.Context, now time.Time) {
 	}
 }
 
-func (in *Inbox) load(ctx context.Context, tenant, path string) {
-	res := LoadFile(ctx, in.DB, tenant, path, Options{})
+// load loads a settled file and moves it; it reports false when the file
+// changed while it loaded (it stays, to be loaded again once settled).
+func (in *Inbox) load(ctx context.Context, tenant, path string, settled fileState) bool {
+	if beforeLoad != nil {
+		beforeLoad(path)
+	}
+	res := LoadFile(ctx, in.DB, tenant, path, Options{Limits: in.Options.Limits})
+	// A large load leaves the Go heap large; give the memory back to the
+	// system now rather than when the runtime gets round to it, so a
+	// serving process returns to its resting size.
+	debug.FreeOSMemory()
 	if ctx.Err() != nil {
-		return // interrupted: the file stays for the next start
+		return true // interrupted: the file stays for the next start
+	}
+	if info, err := os.Stat(path); err == nil && (info.Size() != settled.size || !info.ModTime().Equal(settled.mtime)) {
+		in.warnf("inbox: %s for tenant %s changed while it was loading (a writer paused longer than the quiet period of %s): it stays, and is loaded again once it settles; write files under a temporary name and rename them when complete",
+			filepath.Base(path), tenant, in.settle())
+		return false
 	}
 	dest := "done"
 	if res.Status != edm.LoadLoaded {
@@ -154,7 +198,7 @@ func (in *Inbox) load(ctx context.Context, tenant, path string) {
 	dir := filepath.Join(filepath.Dir(path), dest)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		in.warnf("inbox: %v", err)
-		return
+		return true
 	}
 	target := filepath.Join(dir, filepath.Base(path))
 	if _, err := os.Stat(target); err == nil {
@@ -162,14 +206,15 @@ func (in *Inbox) load(ctx context.Context, tenant, path string) {
 	}
 	if err := os.Rename(path, target); err != nil {
 		in.warnf("inbox: moving %s: %v", path, err)
-		return
+		return true
 	}
 	if res.Status != edm.LoadLoaded {
 		_ = os.WriteFile(target+".error.txt", []byte(res.Message+"\n"), 0o644)
 		in.warnf("inbox: %s for tenant %s failed: %s", filepath.Base(path), tenant, res.Message)
-		return
+		return true
 	}
 	in.logf("inbox: loaded %s for tenant %s: %d records, %d rejected", filepath.Base(path), tenant, res.Records, res.Rejected)
+	return true
 }
 
 // String describes the inbox for start-up messages.

@@ -1,7 +1,9 @@
 package loaders_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/ccfeed/ccfeed/internal/feedtest"
 	"github.com/ccfeed/ccfeed/loaders"
+	"github.com/ccfeed/ccfeed/loaders/twoway"
 )
 
 func TestInbox(t *testing.T) {
@@ -90,5 +93,76 @@ func TestInbox(t *testing.T) {
 	in.Scan(ctx, t0.Add(10*time.Second))
 	if _, err := os.Stat(filepath.Join(acme, "growing.csv")); err == nil {
 		t.Errorf("growing.csv still waits after it settled")
+	}
+}
+
+// TestInboxStalledWriter: a writer that pauses for a few seconds half way
+// through a file does not get half of it loaded (the quiet period is
+// longer than its pause); one whose file still changes while it loads gets
+// a warning, the file stays, and once it settles it loads whole, its first
+// records not doubled.
+func TestInboxStalledWriter(t *testing.T) {
+	db := feedtest.OpenDB(t)
+	dir := t.TempDir()
+	acme := filepath.Join(dir, "acme")
+	if err := os.MkdirAll(acme, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var whole bytes.Buffer
+	if err := twoway.Synthetic(&whole, 400, 5, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Cut on a line: the writer writes whole lines, then stops.
+	cut := bytes.LastIndexByte(whole.Bytes()[:whole.Len()/2], '\n') + 1
+	path := filepath.Join(acme, "report.csv")
+	if err := os.WriteFile(path, whole.Bytes()[:cut], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log []string
+	in := &loaders.Inbox{Dir: dir, DB: db, Log: func(f string, a ...any) { log = append(log, fmt.Sprintf(f, a...)) }}
+	ctx := context.Background()
+	t0 := time.Now()
+	in.Scan(ctx, t0)
+	in.Scan(ctx, t0.Add(5*time.Second)) // the writer's pause
+	if n, _ := countRows(db, "Loads"); n != 0 {
+		t.Fatalf("a file unchanged for 5 s was loaded (%d loads): the quiet period is %s", n, loaders.DefaultSettle)
+	}
+	// Quiet long enough: taken. The writer resumes just as it loads.
+	restore := loaders.SetBeforeLoad(func(string) {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		f.Write(whole.Bytes()[cut:])
+		f.Close()
+	})
+	in.Scan(ctx, t0.Add(loaders.DefaultSettle+time.Second))
+	restore()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the file that changed while loading was moved: %v", err)
+	}
+	if !strings.Contains(strings.Join(log, "\n"), "changed while it was loading") {
+		t.Errorf("no warning in the log: %q", log)
+	}
+	// It settles again, and loads whole.
+	later := t0.Add(loaders.DefaultSettle + 2*time.Second)
+	in.Scan(ctx, later)
+	in.Scan(ctx, later.Add(loaders.DefaultSettle+time.Second))
+	if _, err := os.Stat(filepath.Join(acme, "done", "report.csv")); err != nil {
+		t.Fatalf("not moved to done/ once settled: %v (log %q)", err, log)
+	}
+	ref := feedtest.OpenDB(t)
+	refPath := filepath.Join(t.TempDir(), "report.csv")
+	os.WriteFile(refPath, whole.Bytes(), 0o644)
+	if r := loaders.LoadFile(ctx, ref, "acme", refPath, loaders.Options{}); r.Status != "loaded" {
+		t.Fatal(r.Message)
+	}
+	for _, tbl := range []string{"Conversations", "Messages", "Workitems"} {
+		got, _ := countRows(db, tbl)
+		want, _ := countRows(ref, tbl)
+		if got != want || want == 0 {
+			t.Errorf("%s: %d rows through the inbox, %d from the whole file", tbl, got, want)
+		}
 	}
 }

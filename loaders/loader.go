@@ -12,6 +12,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/ccfeed/ccfeed/loaders/csvin"
 )
 
 // Source kinds, as they appear in the "source" column of every row.
@@ -31,6 +33,15 @@ type File struct {
 	R    io.Reader
 	RA   io.ReaderAt
 	Size int64
+	// Limits bound what one record may hold (see Limits); the pipeline
+	// fills them, and a zero value means DefaultLimits.
+	Limits Limits
+}
+
+// CSVLimits are the limits of f for csvin.
+func (f *File) CSVLimits() csvin.Limits {
+	l := f.Limits.OrDefault()
+	return csvin.Limits{MaxField: l.MaxField, MaxRecord: l.MaxRecord}
 }
 
 // Source is one vendor format.

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -36,7 +35,23 @@ type Options struct {
 	// soon as the file is finished, before the next one starts: a log or
 	// a pipe then shows each file when it is loaded, not all at the end.
 	Done func(Result)
+	// Encoding is the encoding of text files without a byte-order mark
+	// (see Encodings); empty means UTF-8.
+	Encoding string
+	// Limits bound what one record may hold; zero values take
+	// DefaultLimits.
+	Limits Limits
+	// Demo marks the loads of the demo data set in the journal (Loads.kind
+	// demo), which is how serve knows it may print a token: only while
+	// every load is a demo load.
+	Demo bool
 }
+
+// Loads.kind of a file load and of a load of the demo data set.
+const (
+	JournalFile = "file"
+	JournalDemo = "demo"
+)
 
 // Result is the outcome of loading one file.
 type Result struct {
@@ -100,7 +115,7 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 		res.Duration = time.Since(start)
 		// The data transaction rolled back; record the failure on its own.
 		_ = db.Load(ctx, func(lt *store.LoadTx) error {
-			return writeJournal(ctx, lt, db.Model, tenant, loadID, &res, start, 0)
+			return writeJournal(ctx, lt, db.Model, tenant, loadID, &res, start, 0, opt.Demo)
 		})
 		return res
 	}
@@ -108,27 +123,39 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 		res.Message = err.Error()
 		return res
 	}
-	f, err := os.Open(path)
+	f, st, err := openRegular(path)
 	if err != nil {
 		return fail(err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fail(err)
-	}
+	// The file is read up to the size it has now: a file that grows
+	// while it loads (a copy still being written) loads what it held at
+	// the start, and loading it again when complete adds the rest.
+	size := st.Size()
 	// The checksum is read beside the load, through its own offsets in the
 	// file: the journal can tell a file loaded again from a new one even
 	// when parsing fails half way, and a large file is not read twice
 	// before its first row is written (0.2 s for a 200 MB report).
-	sum := checksumFile(f, st.Size())
+	sumCtx, stopSum := context.WithCancel(ctx)
+	defer stopSum()
+	sum := checksumFile(sumCtx, f, size)
 	failWithSum := fail
 	fail = func(err error) Result {
-		res.Checksum, _ = sum()
+		if ctx.Err() == nil {
+			res.Checksum, _ = sum()
+		}
 		return failWithSum(err)
 	}
 	var readBytes atomic.Int64
-	br := bufio.NewReaderSize(&countingReader{r: f, n: &readBytes}, 1<<20)
+	raw := bufio.NewReaderSize(&countingReader{r: io.NewSectionReader(f, 0, size), n: &readBytes}, 1<<20)
+	text, enc, err := decodeText(raw, opt.Encoding)
+	if err != nil {
+		return fail(err)
+	}
+	br := raw
+	if enc != "" {
+		br = bufio.NewReaderSize(text, 1<<20)
+	}
 	head, _ := br.Peek(64 << 10)
 	var src Source
 	if opt.Kind != "" {
@@ -151,12 +178,12 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 	if !zoneSet {
 		loc = nil // local times are refused (loaders.ErrNoZone)
 	}
-	prog := newProgress(opt, res.File, st.Size(), &readBytes)
+	prog := newProgress(opt, res.File, size, &readBytes)
 	defer prog.stop()
 	err = db.Load(ctx, func(lt *store.LoadTx) error {
 		b := newBatch(ctx, lt, db.Model, tenant, src.Kind(), res.File, res.LoadID, loc, start)
 		b.Progress = prog.records
-		if err := src.Load(ctx, &File{Name: res.File, R: br, RA: f, Size: st.Size()}, b); err != nil {
+		if err := src.Load(ctx, &File{Name: res.File, R: br, RA: io.NewSectionReader(f, 0, size), Size: size, Limits: opt.Limits.OrDefault()}, b); err != nil {
 			return err
 		}
 		if err := b.Finish(); err != nil {
@@ -177,7 +204,7 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 		}
 		res.Status = edm.LoadLoaded
 		res.Duration = time.Since(start)
-		return writeJournal(ctx, lt, db.Model, tenant, loadID, &res, start, st.Size())
+		return writeJournal(ctx, lt, db.Model, tenant, loadID, &res, start, size, opt.Demo)
 	})
 	if err != nil {
 		res.Status = edm.LoadFailed
@@ -189,12 +216,17 @@ func LoadFile(ctx context.Context, db *store.DB, tenant, path string, opt Option
 		return fail(err)
 	}
 	prog.done(res)
+	if !opt.Demo {
+		// Real data is in: the demo's printed tokens stop working. A
+		// failure here leaves them to serve, which revokes them at start.
+		_, _ = db.RevokeDemoTokens(ctx)
+	}
 	return res
 }
 
 // checksumFile starts reading the SHA-256 of f's first size bytes in its own
-// goroutine; the returned function waits for it.
-func checksumFile(f io.ReaderAt, size int64) func() (string, error) {
+// goroutine, which stops when ctx ends; the returned function waits for it.
+func checksumFile(ctx context.Context, f io.ReaderAt, size int64) func() (string, error) {
 	type result struct {
 		sum string
 		err error
@@ -202,7 +234,7 @@ func checksumFile(f io.ReaderAt, size int64) func() (string, error) {
 	done := make(chan result, 1)
 	go func() {
 		h := sha256.New()
-		_, err := io.Copy(h, io.NewSectionReader(f, 0, size))
+		_, err := io.Copy(h, &ctxReader{ctx: ctx, r: io.NewSectionReader(f, 0, size)})
 		done <- result{hex.EncodeToString(h.Sum(nil)), err}
 	}()
 	return sync.OnceValues(func() (string, error) {
@@ -224,7 +256,11 @@ func newLoadID(t time.Time) (string, error) {
 }
 
 // writeJournal writes the Loads row of a load.
-func writeJournal(ctx context.Context, lt *store.LoadTx, m *edm.Model, tenant, loadID string, res *Result, start time.Time, size int64) error {
+func writeJournal(ctx context.Context, lt *store.LoadTx, m *edm.Model, tenant, loadID string, res *Result, start time.Time, size int64, demo bool) error {
+	kind := JournalFile
+	if demo {
+		kind = JournalDemo
+	}
 	t := m.Set("Loads").Type.Table
 	r := store.NewRow(t)
 	var ins, upd, same int64
@@ -240,7 +276,7 @@ func writeJournal(ctx context.Context, lt *store.LoadTx, m *edm.Model, tenant, l
 		same -= int64(c.Unchanged)
 	}
 	r.Set("id", tenant+":loader:"+loadID).Set("tenantId", tenant).Set("source", nzKind(res.Kind)).Set("sourceId", loadID).
-		Set("kind", "file").Set("fileName", res.File).Set("checksum", nz(res.Checksum)).Set("sizeBytes", size).
+		Set("kind", kind).Set("fileName", res.File).Set("checksum", nz(res.Checksum)).Set("sizeBytes", size).
 		Set("status", res.Status).Set("message", nz(res.Message)).Set("startedAtUTC", start).
 		Set("finishedAtUTC", start.Add(res.Duration)).Set("rowsRead", res.Records).
 		Set("inserted", ins).Set("updated", upd).Set("unchanged", same).Set("rejected", res.Rejected)
@@ -253,6 +289,19 @@ func nzKind(k string) string {
 		return "unknown"
 	}
 	return k
+}
+
+// ctxReader stops reading when ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 type countingReader struct {

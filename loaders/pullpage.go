@@ -105,6 +105,8 @@ func LoadPage(ctx context.Context, db *store.DB, tenant string, src Source, p Pu
 	if err != nil {
 		return fail(err)
 	}
+	// Real data is in: the demo's printed tokens stop working.
+	_, _ = db.RevokeDemoTokens(ctx)
 	return res
 }
 

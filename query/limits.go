@@ -29,4 +29,12 @@ const (
 	// room for hand-written queries without letting one URL build a
 	// statement SQLite spends seconds preparing.
 	MaxApplyTransforms = 32
+	// MaxSearchTerms bounds the words and phrases of one $search (or
+	// search() in $apply). Each becomes an FTS5 term, and SQLite's FTS5
+	// parser has a fixed stack: 97 terms overflowed it (a 500). People
+	// type a handful of words.
+	MaxSearchTerms = 64
+	// MaxSearchDepth bounds the nesting of parentheses and NOT in a
+	// $search, for the same parser.
+	MaxSearchDepth = 16
 )

@@ -60,6 +60,7 @@ type searchParser struct {
 	base   int // offset of input within the option text, for positions
 	pos    int
 	depth  int
+	terms  int
 }
 
 // ParseSearch parses a $search value. base is added to every position.
@@ -124,6 +125,14 @@ func (s *searchParser) errorf(pos int, msg string, args ...any) error {
 		e.Pos += s.base
 	}
 	return e
+}
+
+// term counts a word or phrase against MaxSearchTerms.
+func (s *searchParser) term(pos int) error {
+	if s.terms++; s.terms > MaxSearchTerms {
+		return s.errorf(pos, "$search has more than %d words and phrases; search for fewer", MaxSearchTerms)
+	}
+	return nil
 }
 
 // skipSpace skips blanks and reports how many it skipped.
@@ -214,8 +223,8 @@ func (s *searchParser) parseNot() (SearchExpr, error) {
 	if s.operatorAt("NOT") {
 		p := s.pos
 		s.depth++
-		if s.depth > MaxExprDepth {
-			return nil, s.errorf(p, "$search nested deeper than %d levels", MaxExprDepth)
+		if s.depth > MaxSearchDepth {
+			return nil, s.errorf(p, "$search nested deeper than %d levels (parentheses and NOT)", MaxSearchDepth)
 		}
 		s.pos += 3
 		s.skipSpace()
@@ -238,8 +247,8 @@ func (s *searchParser) parsePrimary() (SearchExpr, error) {
 	switch c := s.input[s.pos]; c {
 	case '(':
 		s.depth++
-		if s.depth > MaxExprDepth {
-			return nil, s.errorf(start, "$search nested deeper than %d levels", MaxExprDepth)
+		if s.depth > MaxSearchDepth {
+			return nil, s.errorf(start, "$search nested deeper than %d levels (parentheses and NOT)", MaxSearchDepth)
 		}
 		s.pos++
 		s.skipSpace()
@@ -255,6 +264,9 @@ func (s *searchParser) parsePrimary() (SearchExpr, error) {
 		s.depth--
 		return x, nil
 	case '"':
+		if err := s.term(start); err != nil {
+			return nil, err
+		}
 		s.pos++
 		var b strings.Builder
 		for {
@@ -279,6 +291,9 @@ func (s *searchParser) parsePrimary() (SearchExpr, error) {
 		return &SearchTerm{P: s.base + start, Text: b.String(), Phrase: true}, nil
 	case ')':
 		return nil, s.errorf(start, "unexpected ')'")
+	}
+	if err := s.term(start); err != nil {
+		return nil, err
 	}
 	for s.pos < len(s.input) {
 		r, w := utf8.DecodeRuneInString(s.input[s.pos:])

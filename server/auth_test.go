@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/base64"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -463,6 +464,36 @@ func TestTLSLive(t *testing.T) {
 		c, _ := collectionOf(t, f, tc.url, "", pq(tc.headers...)...)
 		if !strings.HasPrefix(c.Context, "https://") || len(c.Value) != 2 {
 			t.Errorf("%s: context %q, %d rows", tc.name, c.Context, len(c.Value))
+		}
+	}
+}
+
+// TestProviderDownLive: while the sign-in provider's key endpoint cannot be
+// reached, a provider token gets 503 with Retry-After (Power Query retries)
+// and not 401 (which would make it ask the person for credentials).
+func TestProviderDownLive(t *testing.T) {
+	p := feedtest.NewProvider(t)
+	p.Publish(t, "provider-k1", 0)
+	cfg := p.Config("https://feed.example.test", "", auth.Mapping{Claim: "tid", Value: "dir", Tenants: []string{"contoso"}})
+	// Nothing listens there.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.JWKSURL = "http://" + ln.Addr().String() + "/keys"
+	ln.Close()
+	f := feedtest.Start(t, feedtest.OpenDB(t), feedtest.Options{Auth: func(h *auth.HTTP) {
+		h.OIDC = auth.NewOIDC(cfg, nil)
+	}})
+	tok := p.Sign(t, "provider-k1", p.Claims("https://feed.example.test", jwt.MapClaims{"tid": "dir"}))
+	for i := 0; i < 2; i++ {
+		r := get(t, f, f.URL+"Conversations/$count", tok)
+		r.mustStatus(t, http.StatusServiceUnavailable, "provider down")
+		if ra, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || ra < 1 {
+			t.Errorf("Retry-After %q", r.Header.Get("Retry-After"))
+		}
+		if r.Header.Get("WWW-Authenticate") != "" {
+			t.Errorf("a 503 for the provider carries a challenge: %q", r.Header.Get("WWW-Authenticate"))
 		}
 	}
 }

@@ -249,8 +249,8 @@ func (s *Server) serveCollection(ctx context.Context, w http.ResponseWriter, req
 			inf.rows = n
 		}
 		if err != nil {
-			if !pw.started {
-				return err
+			if !pw.started || clientClosed(req.r) {
+				return err // a hang-up is the odata wrapper's to log
 			}
 			// Rows were already sent: the status cannot change. Cut the
 			// stream so the client sees an incomplete response rather

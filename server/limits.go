@@ -17,12 +17,27 @@ type Limits struct {
 	Rate  float64
 	Burst int
 	// MaxConcurrent caps the requests of one credential in progress at a
-	// time (each holds a SQLite read connection). 0 disables.
+	// time (each holds a SQLite read connection); past it, 429. 0 disables.
 	MaxConcurrent int
+	// TenantConcurrent caps the read connections the requests of one
+	// tenant hold at once, whatever the number of its credentials; past
+	// it, requests wait (see admission). 0 means one less than the read
+	// connections; it is never more.
+	TenantConcurrent int
+	// QueueWait is the longest a request waits for a read connection
+	// before it is answered 503 with Retry-After (0: DefaultQueueWait).
+	QueueWait time.Duration
 }
 
 // DefaultLimits are used when Config.Limits is zero.
 var DefaultLimits = Limits{Rate: 20, Burst: 100, MaxConcurrent: 4}
+
+// DefaultQueueWait is how long a request waits for a read connection.
+const DefaultQueueWait = 15 * time.Second
+
+// DefaultReadSlots is the number of read connections assumed when the
+// configuration does not say (the store's own default is at least 6).
+const DefaultReadSlots = 6
 
 type limiter struct {
 	cfg   Limits

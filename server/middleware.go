@@ -3,6 +3,7 @@ package server
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -27,6 +28,35 @@ type info struct {
 	credential string
 	errCode    string
 	err        error
+	// writeErr is the first failed write to the client; closed marks a
+	// request whose client hung up (see clientClosed).
+	writeErr error
+	closed   bool
+}
+
+// statusClientClosed is the status logged for a request whose client went
+// away before the response was complete (nginx's 499): no status reached
+// anyone, and it is not the server's failure.
+const statusClientClosed = 499
+
+// clientClosed reports whether the request's client has gone: its
+// connection closed (the request's context is cancelled by net/http when
+// it notices), or a write to it failed. A query interrupted by the feed's
+// own time limit cancels a derived context, not the request's, so it is
+// not taken for a hang-up.
+func clientClosed(r *http.Request) bool {
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		return true
+	}
+	inf := requestInfo(r)
+	return inf != nil && inf.writeErr != nil
+}
+
+// markClosed records that the client hung up.
+func markClosed(r *http.Request) {
+	if inf := requestInfo(r); inf != nil {
+		inf.closed = true
+	}
 }
 
 type infoKey struct{}
@@ -74,10 +104,17 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	w.info.bytes += int64(len(b))
+	var n int
+	var err error
 	if w.gz != nil {
-		return w.gz.Write(b)
+		n, err = w.gz.Write(b)
+	} else {
+		n, err = w.ResponseWriter.Write(b)
 	}
-	return w.ResponseWriter.Write(b)
+	if err != nil && w.info.writeErr == nil {
+		w.info.writeErr = err
+	}
+	return n, err
 }
 
 // Flush pushes buffered bytes to the client.
@@ -137,6 +174,14 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				s.logRequest(r, inf)
 				return
 			}
+			if p == http.ErrAbortHandler && clientClosed(r) {
+				// A handler cut a stream its client had already left:
+				// nothing to report but the hang-up.
+				inf.closed = true
+				rw.gz = nil
+				s.logRequest(r, inf)
+				return
+			}
 			inf.err = fmt.Errorf("panic: %v", p)
 			if !rw.wroteHeader {
 				s.writeError(rw, r, inf.err)
@@ -158,6 +203,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 }
 
 func (s *Server) logRequest(r *http.Request, inf *info) {
+	if inf.closed {
+		// The client hung up: info, not error, whatever the handler
+		// made of the broken connection.
+		inf.status, inf.err, inf.errCode = statusClientClosed, nil, "client_closed"
+	}
 	s.metrics.observe(inf, routeOf(r.URL.Path))
 	ev := s.log.Info()
 	if inf.status >= 500 || inf.err != nil {

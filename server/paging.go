@@ -8,9 +8,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ccfeed/ccfeed"
@@ -137,8 +139,15 @@ func whoOf(p *ccfeed.Principal) string {
 }
 
 // baseURL is the scheme and host clients reach the service on: the
-// configured public URL, else the proxy's X-Forwarded headers, else the
-// request itself.
+// configured public URL, else (only with TrustProxy) the proxy's
+// X-Forwarded headers, else the request itself.
+//
+// The links built on it (@odata.nextLink above all) are followed by Power BI
+// with its credential, so a header that any client can set must not choose
+// where they point: without TrustProxy the headers are ignored, and even a
+// trusted proxy's values are used only when they are an http or https
+// scheme and a plain host[:port] ("javascript://", a path or a user part
+// are dropped for the request's own).
 func (s *Server) baseURL(r *http.Request) string {
 	if s.cfg.PublicURL != "" {
 		return strings.TrimRight(s.cfg.PublicURL, "/")
@@ -147,14 +156,69 @@ func (s *Server) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
-		scheme = strings.ToLower(strings.TrimSpace(strings.Split(p, ",")[0]))
-	}
 	host := r.Host
-	if h := r.Header.Get("X-Forwarded-Host"); h != "" {
-		host = strings.TrimSpace(strings.Split(h, ",")[0])
+	if s.cfg.TrustProxy {
+		if p := strings.ToLower(firstHop(r.Header.Get("X-Forwarded-Proto"))); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := firstHop(r.Header.Get("X-Forwarded-Host")); validHostPort(h) {
+			host = h
+		}
 	}
 	return scheme + "://" + host
+}
+
+// firstHop is the first value of a comma-separated forwarding header (the
+// hop nearest the client).
+func firstHop(v string) string {
+	first, _, _ := strings.Cut(v, ",")
+	return strings.TrimSpace(first)
+}
+
+// validHostPort reports whether h is a host name, an IPv4 address or a
+// bracketed IPv6 address, with an optional port: nothing that could turn a
+// link into another scheme, path or user.
+func validHostPort(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	host, port := h, ""
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return false
+		}
+		if ip := net.ParseIP(h[1:end]); ip == nil || ip.To4() != nil {
+			return false
+		}
+		host, port = "", h[end+1:]
+		if port != "" && !strings.HasPrefix(port, ":") {
+			return false
+		}
+		port = strings.TrimPrefix(port, ":")
+	} else if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		host, port = h[:i], h[i+1:]
+	}
+	if port != "" || strings.HasSuffix(h, ":") {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || port[0] == '+' {
+			return false
+		}
+	}
+	if host == "" {
+		return strings.HasPrefix(h, "[")
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // serviceRoot is the absolute service root, ending in "/".

@@ -327,10 +327,10 @@ func compareValues(t *testing.T, a, b any) int {
 }
 
 // TestNextLinkBase checks that links use the scheme and host the client
-// reached: X-Forwarded-Proto and -Host from a proxy, or the configured public
-// URL.
+// reached: X-Forwarded-Proto and -Host from a trusted proxy, or the
+// configured public URL.
 func TestNextLinkBase(t *testing.T) {
-	f := feedtest.StartDemo(t)
+	f := feedtest.Start(t, feedtest.DemoDB(t), feedtest.Options{Config: server.Config{TrustProxy: true}})
 	tok := f.ReadToken(t)
 
 	t.Run("X-Forwarded headers", func(t *testing.T) {
@@ -370,7 +370,7 @@ func TestNextLinkBase(t *testing.T) {
 	})
 
 	t.Run("public URL", func(t *testing.T) {
-		g := feedtest.Start(t, feedtest.DemoDB(t), feedtest.Options{Config: server.Config{PublicURL: "https://bi.example.org/"}})
+		g := feedtest.Start(t, feedtest.DemoDB(t), feedtest.Options{Config: server.Config{PublicURL: "https://bi.example.org/", TrustProxy: true}})
 		tok := g.ReadToken(t)
 		c, _ := collectionOf(t, g, g.URL+"Agents?$select=id", tok, "Prefer", "odata.maxpagesize=10", "X-Forwarded-Host", "ignored.example.com")
 		if c.Context != "https://bi.example.org/odata/$metadata#Agents(id)" {
@@ -492,4 +492,54 @@ func dropParam(t *testing.T, link, name string) string {
 	}
 	u.RawQuery = strings.Join(keep, "&")
 	return u.String()
+}
+
+// TestForwardedHeadersHostile: Power BI follows @odata.nextLink with its
+// credential, so headers a client can forge must not choose where links
+// point. Without TrustProxy they are ignored; with it, only an http or
+// https scheme and a plain host[:port] are believed; PublicURL wins over
+// both.
+func TestForwardedHeadersHostile(t *testing.T) {
+	db := feedtest.DemoDB(t)
+	plain := feedtest.Start(t, db, feedtest.Options{})
+	trusting := feedtest.Start(t, db, feedtest.Options{Config: server.Config{TrustProxy: true}})
+	public := feedtest.Start(t, db, feedtest.Options{Config: server.Config{TrustProxy: true, PublicURL: "https://bi.example.org"}})
+	tok := plain.ReadToken(t)
+	own := func(f *feedtest.Feed) string { return f.Base + "/odata/" }
+	for _, c := range []struct {
+		name        string
+		f           *feedtest.Feed
+		proto, host string
+		want        string // prefix of nextLink and @odata.context; "" = the feed's own URL
+	}{
+		{"untrusted javascript scheme", plain, "javascript", "evil.example", ""},
+		{"untrusted https host", plain, "https", "evil.example", ""},
+		{"trusted javascript scheme", trusting, "javascript", "", ""},
+		{"trusted host with a path", trusting, "", "evil.example/x?", ""},
+		{"trusted host with a user", trusting, "", "me@evil.example", ""},
+		{"trusted host with a bad port", trusting, "", "feed.example.com:99999", ""},
+		{"trusted host with a space", trusting, "", "feed example.com", ""},
+		{"trusted https and host", trusting, "https", "feed.example.com:8443", "https://feed.example.com:8443/odata/"},
+		{"trusted IPv6 host", trusting, "HTTPS", "[2001:db8::1]:443", "https://[2001:db8::1]:443/odata/"},
+		{"public URL wins", public, "http", "evil.example", "https://bi.example.org/odata/"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var h []string
+			if c.proto != "" {
+				h = append(h, "X-Forwarded-Proto", c.proto)
+			}
+			if c.host != "" {
+				h = append(h, "X-Forwarded-Host", c.host)
+			}
+			h = append(h, "Prefer", "odata.maxpagesize=2")
+			coll, _ := collectionOf(t, c.f, c.f.URL+"Agents?$select=id", tok, h...)
+			want := c.want
+			if want == "" {
+				want = own(c.f)
+			}
+			if !strings.HasPrefix(coll.NextLink, want+"Agents?") || !strings.HasPrefix(coll.Context, want+"$metadata#") {
+				t.Errorf("nextLink %q, @odata.context %q; want both on %s", coll.NextLink, coll.Context, want)
+			}
+		})
+	}
 }

@@ -39,11 +39,11 @@ func pbidsURL(t *testing.T, f *feedtest.Feed, headers ...string) string {
 
 // TestPowerBIFiles serves /powerbi/ from a live feed: no credentials are
 // asked for, and the files point at the feed's public root by the same
-// rules as @odata.nextLink (the request, the proxy's forwarded headers, or
-// the configured public URL).
+// rules as @odata.nextLink (the request, a trusted proxy's forwarded
+// headers, or the configured public URL).
 func TestPowerBIFiles(t *testing.T) {
 	db := feedtest.DemoDB(t)
-	cfg := server.Config{PowerBI: powerbi.Handler(edm.Default(), powerbi.Options{APIKeyName: "access_token"})}
+	cfg := server.Config{TrustProxy: true, PowerBI: powerbi.Handler(edm.Default(), powerbi.Options{APIKeyName: "access_token"})}
 	f := feedtest.Start(t, db, feedtest.Options{Config: cfg})
 
 	if got := pbidsURL(t, f); got != f.URL {

@@ -133,3 +133,60 @@ func TestApplyPageSize(t *testing.T) {
 		t.Errorf("entities: %d rows on the first page, nextLink %q; want the page size of 100", len(c.Value), c.NextLink)
 	}
 }
+
+// $search has its own limits on words and nesting, answered with 400
+// before SQLite sees the query: 97 words overflowed SQLite's FTS5 parser
+// (a 500). At the limits, the most deeply nested search still runs.
+func TestSearchLimits(t *testing.T) {
+	f := feedtest.StartDemo(t)
+	tok := f.ReadToken(t)
+	words := func(n int, op string) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = fmt.Sprintf("w%d", i)
+		}
+		return strings.Join(w, op)
+	}
+	// nested alternates AND and OR at each level, so no chain flattens.
+	var nested func(level int) string
+	nested = func(level int) string {
+		if level == 0 {
+			return "hello OR merci"
+		}
+		op := " AND "
+		if level%2 == 0 {
+			op = " OR "
+		}
+		return "(" + nested(level-1) + ")" + op + fmt.Sprintf("n%d", level)
+	}
+	deepest := nested(query.MaxSearchDepth-1) + " OR " + words(query.MaxSearchTerms-query.MaxSearchDepth-1, " OR ")
+	if n := strings.Count(deepest, " OR ") + strings.Count(deepest, " AND ") + 1; n != query.MaxSearchTerms {
+		t.Fatalf("the deepest search has %d terms, want %d", n, query.MaxSearchTerms)
+	}
+	for _, c := range []struct {
+		name, req string
+		status    int
+		want      string
+	}{
+		{"200 words", "Messages?$search=" + words(200, " "), http.StatusBadRequest, fmt.Sprintf("more than %d words", query.MaxSearchTerms)},
+		{"97 words", "Messages?$search=" + words(97, " "), http.StatusBadRequest, "more than"},
+		{"200 words in apply", "Messages?$apply=search(" + words(200, " ") + ")/aggregate($count as n)", http.StatusBadRequest, "more than"},
+		{"too deep", "Messages?$search=" + strings.Repeat("(", query.MaxSearchDepth+1) + "a" + strings.Repeat(")", query.MaxSearchDepth+1), http.StatusBadRequest, "nested deeper"},
+		{"NOT too deep", "Messages?$search=" + strings.Repeat("NOT ", query.MaxSearchDepth+1) + "a", http.StatusBadRequest, "nested deeper"},
+		{"words at the limit", "Messages?$search=" + words(query.MaxSearchTerms, " "), http.StatusOK, ""},
+		{"ORs at the limit", "Messages?$search=" + words(query.MaxSearchTerms, " OR "), http.StatusOK, ""},
+		{"deepest at the limit", "Messages?$search=" + deepest, http.StatusOK, ""},
+		{"deepest with NOT", "Messages?$search=NOT (" + nested(query.MaxSearchDepth-2) + ") OR " + words(40, " OR "), http.StatusOK, ""},
+		{"deepest in apply", "Messages?$apply=search(" + deepest + ")/aggregate($count as n)", http.StatusOK, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := get(t, f, f.URL+strings.ReplaceAll(strings.ReplaceAll(c.req, " ", "%20"), "$count", "%24count"), tok)
+			r.mustStatus(t, c.status, c.name)
+			if c.status != http.StatusOK {
+				if e := checkErrorBody(t, r, c.name); !strings.Contains(e.Error.Message, c.want) || !strings.Contains(e.Error.Message, "$search") {
+					t.Errorf("message %q does not name $search and %q", e.Error.Message, c.want)
+				}
+			}
+		})
+	}
+}

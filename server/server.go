@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -34,7 +35,13 @@ type Store interface {
 	// ReadApply and CountApply run a $apply pipeline in the store.
 	ReadApply(ctx context.Context, p *ccfeed.Principal, plan *query.Plan, lay *query.Layout, offset int64, limit int, emit query.RowFunc) (bool, error)
 	CountApply(ctx context.Context, p *ccfeed.Principal, plan *query.Plan) (int64, error)
+	// Ping checks that the store can answer, its identity included.
 	Ping(ctx context.Context) error
+	// Identity reports, cheaply enough for every request, whether the
+	// store still reads the database file its path names: an EUNAVAILABLE
+	// error once that file was deleted or replaced (which only a restart
+	// mends).
+	Identity() error
 	Operations
 }
 
@@ -74,6 +81,10 @@ type Config struct {
 	// PublicURL, when set, is the scheme and host clients use
 	// ("https://feed.example.com"); links are built on it.
 	PublicURL string
+	// TrustProxy lets a proxy's X-Forwarded-Proto and X-Forwarded-Host
+	// set the scheme and host of links (when PublicURL is not set). Leave
+	// it off unless a proxy in front sets them: any client can send them.
+	TrustProxy bool
 	// PageSize is the default number of entities per page; MaxPageSize caps
 	// odata.maxpagesize.
 	PageSize    int
@@ -82,8 +93,11 @@ type Config struct {
 	QueryTimeout time.Duration
 	// PagingSecret signs $skiptoken values.
 	PagingSecret []byte
-	// Limits bound each credential; zero means DefaultLimits.
+	// Limits bound each credential and tenant; zero means DefaultLimits.
 	Limits Limits
+	// ReadSlots is the number of the store's read connections, which
+	// requests are admitted to (see admission); 0 means DefaultReadSlots.
+	ReadSlots int
 	// MaxExpanded is the most related entities one response may carry,
 	// over all expanded navigations and levels; beyond it the request gets
 	// a 400 saying how to narrow it. Zero means DefaultMaxExpanded.
@@ -116,9 +130,12 @@ type Server struct {
 	metaJSON []byte
 	aead     cipher.AEAD
 	limits   *limiter
+	conns    *admission
 	now      func() time.Time
 	metrics  *metrics
 	home     *homePage
+	// goneLogged makes the loss of the database file logged once.
+	goneLogged atomic.Bool
 }
 
 // New builds a server.
@@ -138,13 +155,30 @@ func New(cfg Config, m *edm.Model, st Store, a Authenticator, log zerolog.Logger
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits
 	}
+	if cfg.ReadSlots <= 0 {
+		cfg.ReadSlots = DefaultReadSlots
+	}
+	if cfg.Limits.QueueWait <= 0 {
+		cfg.Limits.QueueWait = DefaultQueueWait
+	}
+	// A tenant's allowance stays below the pool, so another tenant always
+	// finds a connection (or a place at the head of the queue).
+	perTenant := cfg.ReadSlots - 1
+	if t := cfg.Limits.TenantConcurrent; t > 0 && t < perTenant {
+		perTenant = t
+	}
+	perTenant = max(perTenant, 1)
 	s := &Server{cfg: cfg, model: m, store: st, auth: a, log: log,
 		metaXML: m.CSDLXML(), metaJSON: m.CSDLJSON(), aead: newAEAD(cfg.PagingSecret),
-		limits: newLimiter(cfg.Limits), now: time.Now}
+		limits: newLimiter(cfg.Limits), conns: newAdmission(cfg.ReadSlots, perTenant, cfg.Limits.QueueWait), now: time.Now}
 	s.metrics = newMetrics(st, func() time.Time { return s.now() })
+	s.metrics.reg.MustRegister(&admissionCollector{a: s.conns})
 	s.home = newHomePage(cfg.PublicURL)
 	return s
 }
+
+// Admission returns the read-connection pool's counters.
+func (s *Server) Admission() AdmissionStats { return s.conns.snapshot() }
 
 // Handler returns the HTTP handler. gorilla/mux routes the top level; the
 // OData resource path after the service root is parsed by query.ParsePath.
@@ -180,7 +214,7 @@ func (s *Server) Handler() http.Handler {
 	odata.Handle("", s.odata(s.handleServiceDocument))
 	odata.Handle("/", s.odata(s.handleServiceDocument))
 	odata.Handle("/$metadata", s.odata(s.handleMetadata))
-	odata.Handle("/{rest:.+}", s.odata(s.handleResource))
+	odata.Handle("/{rest:.+}", s.odata(s.withConnection(s.handleResource)))
 	// An unknown path is answered without asking for a credential: the
 	// answer says nothing about any tenant, and a browser that mistypes a
 	// path should not get a sign-in prompt first.
@@ -208,6 +242,12 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 		if v := r.Header.Get("OData-MaxVersion"); v != "" && !atLeast4(v) {
 			s.writeError(w, r, &ccfeed.Error{Code: ccfeed.EINVALID, Target: "OData-MaxVersion",
 				Message: "this feed speaks OData 4.0; OData-MaxVersion " + v + " is lower"})
+			return
+		}
+		if err := s.identity(); err != nil {
+			// The data served would be a deleted file's, and the tokens
+			// checked against it: say so instead.
+			s.writeError(w, r, err)
 			return
 		}
 		if len(r.URL.String()) > query.MaxURLLength {
@@ -255,9 +295,27 @@ func (s *Server) odata(h handlerFunc) http.Handler {
 		defer release()
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
 		if err := h(w, r.WithContext(ctx)); err != nil {
+			if clientClosed(r) {
+				// Whatever failed, no one is there to tell.
+				markClosed(r)
+				return
+			}
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// withConnection runs h once the request is admitted to a read connection
+// (see admission), and hands the connection back after it.
+func (s *Server) withConnection(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		release, err := s.conns.acquire(r.Context(), principalOf(r))
+		if err != nil {
+			return err
+		}
+		defer release()
+		return h(w, r)
+	}
 }
 
 // atLeast4 reports whether an OData-MaxVersion value ("4.0", "4.01",
@@ -286,11 +344,42 @@ func principalOf(r *http.Request) *ccfeed.Principal {
 	return p
 }
 
+// identity asks the store whether its file is still the one its path
+// names, and logs the loss once.
+func (s *Server) identity() error {
+	err := s.store.Identity()
+	if err != nil && s.goneLogged.CompareAndSwap(false, true) {
+		s.log.Error().Err(err).Msg("database file lost: answering 503 until restarted")
+	}
+	return err
+}
+
+// WatchStore checks the store's identity every interval until ctx ends, so
+// a deleted or replaced database file is noticed (and logged) even while no
+// request comes.
+func (s *Server) WatchStore(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = s.identity()
+		}
+	}
+}
+
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	if err := s.identity(); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"status":"unavailable","reason":"the database file was deleted or replaced; restart the server"}` + "\n"))
+		return
+	}
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Error().Err(err).Msg("health check failed")
 		w.WriteHeader(http.StatusServiceUnavailable)

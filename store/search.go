@@ -151,7 +151,23 @@ func ftsQuery(x query.SearchExpr) string {
 		text := strings.ReplaceAll(x.Text, "\x00", " ")
 		return `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
 	case *query.SearchBinary:
-		return "(" + ftsQuery(x.X) + " " + x.Op + " " + ftsQuery(x.Y) + ")"
+		// A chain of one operator ("a b c d", parsed as ((a AND b) AND
+		// c) AND d) is written flat: FTS5's parser has a fixed stack,
+		// and one parenthesis per term overflowed it. Only operands of
+		// the same operator join a chain, so precedence is never at
+		// stake.
+		var parts []string
+		var walk func(y query.SearchExpr)
+		walk = func(y query.SearchExpr) {
+			if b, ok := y.(*query.SearchBinary); ok && b.Op == x.Op {
+				walk(b.X)
+				walk(b.Y)
+				return
+			}
+			parts = append(parts, ftsQuery(y))
+		}
+		walk(x)
+		return "(" + strings.Join(parts, " "+x.Op+" ") + ")"
 	}
 	return `""`
 }

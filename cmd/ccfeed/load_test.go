@@ -28,7 +28,7 @@ var buildOnce struct {
 	err  error
 }
 
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "ccfeed-bin-")
@@ -218,7 +218,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func serverAddr(t *testing.T, out interface{ String() string }) string {
+func serverAddr(t testing.TB, out interface{ String() string }) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

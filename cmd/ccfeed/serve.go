@@ -42,10 +42,14 @@ file is refused while the first runs.`, stdout)
 	basic := c.Bool("basic", "CCFEED_BASIC", true, "accept the token as the password of HTTP Basic")
 	keyParam := c.String("api-key-param", "CCFEED_API_KEY_PARAM", "access_token", "query `parameter` that may carry the token (Power BI's ApiKeyName); empty disables")
 	insecureFrom := c.String("insecure-credentials-from", "CCFEED_INSECURE_CREDENTIALS_FROM", "", "comma-separated private `networks` (CIDR) from which Basic and URL keys are accepted over plain HTTP, as from loopback; for a container's own network only")
-	trustProxy := c.Bool("trust-proxy", "CCFEED_TRUST_PROXY", false, "believe X-Forwarded-Proto from a TLS-terminating proxy")
+	trustProxy := c.Bool("trust-proxy", "CCFEED_TRUST_PROXY", false, "believe X-Forwarded-Proto and X-Forwarded-Host from a TLS-terminating proxy, for HTTPS checks and links")
 	rate := c.Float("rate-limit", "CCFEED_RATE_LIMIT", server.DefaultLimits.Rate, "requests per second per credential")
 	burst := c.Int("burst", "CCFEED_BURST", server.DefaultLimits.Burst, "requests a credential may send at once after a pause")
-	concurrent := c.Int("max-concurrent", "CCFEED_MAX_CONCURRENT", server.DefaultLimits.MaxConcurrent, "requests of one credential in progress at a time")
+	concurrent := c.Int("max-concurrent", "CCFEED_MAX_CONCURRENT", server.DefaultLimits.MaxConcurrent, "requests of one credential in progress at a time, below the read connections; past it, 429")
+	tenantConcurrent := c.Int("tenant-concurrent", "CCFEED_TENANT_CONCURRENT", 0, "read connections one tenant's requests may hold at once, all its credentials together; past it they wait (0: one less than the read connections)")
+	queueWait := c.Duration("queue-wait", "CCFEED_QUEUE_WAIT", server.DefaultQueueWait, "longest a request waits for a read connection before 503 with Retry-After")
+	inboxQuiet := c.Duration("inbox-quiet", "CCFEED_INBOX_QUIET", loaders.DefaultSettle, "how long a file in the inbox must stay unchanged before it is loaded; writers should write under a temporary name and rename")
+	lim := limitFlags(c, true)
 	sources := c.String("sources", "CCFEED_SOURCES", "", "`file` declaring the API sources to pull on a schedule")
 	metricsAddr := c.String("metrics-addr", "CCFEED_METRICS_ADDR", "", "serve /metrics on this `address` without credentials, and not on --addr (where it needs an admin token)")
 	if err := c.parse(args, false); err != nil {
@@ -53,6 +57,10 @@ file is refused while the first runs.`, stdout)
 	}
 	if err := checkLogFormat(*logFormat); err != nil {
 		return c.usageErr(err.Error())
+	}
+	limits, err := lim.limits(c)
+	if err != nil {
+		return err
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return c.usageErr("--tls-cert and --tls-key go together")
@@ -112,10 +120,15 @@ file is refused while the first runs.`, stdout)
 	}
 	authn := &auth.HTTP{Keys: keySource{ring}, Basic: *basic, KeyParam: *keyParam, TrustProxy: *trustProxy, OIDC: oidc,
 		InsecureFrom: insecureNets}
+	if *concurrent >= db.ReadConns() {
+		return c.usageErr(fmt.Sprintf("--max-concurrent %d must be below the %d read connections, or one credential could hold them all", *concurrent, db.ReadConns()))
+	}
 	srv := server.New(server.Config{
-		PublicURL: *publicURL, PageSize: *pageSize, MaxPageSize: *maxPage,
+		PublicURL: *publicURL, TrustProxy: *trustProxy, PageSize: *pageSize, MaxPageSize: *maxPage,
 		QueryTimeout: *timeout, PagingSecret: secret,
-		Limits:           server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent},
+		Limits: server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent,
+			TenantConcurrent: *tenantConcurrent, QueueWait: *queueWait},
+		ReadSlots:        db.ReadConns(),
 		MetricsElsewhere: *metricsAddr != "",
 		// /powerbi/feed.pbids and /powerbi/project.zip, built for the URL
 		// clients reach the feed at, with the key parameter this feed
@@ -142,6 +155,9 @@ file is refused while the first runs.`, stdout)
 		return err
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("db", *dbPath).Msg("serving")
+	// A database file deleted or replaced under the server is noticed
+	// within seconds even without requests.
+	go srv.WatchStore(ctx, 5*time.Second)
 	if len(insecureNets) > 0 && *tlsCert == "" {
 		// Said at every start, so the opt-in is never forgotten in a log
 		// nobody reads: it is meant for a container's own network only.
@@ -152,7 +168,7 @@ file is refused while the first runs.`, stdout)
 		return err
 	}
 	if *inbox != "" {
-		in := &loaders.Inbox{Dir: *inbox, DB: db,
+		in := &loaders.Inbox{Dir: *inbox, DB: db, Settle: *inboxQuiet, Options: loaders.Options{Limits: limits},
 			Log:  func(format string, args ...any) { log.Info().Msgf(format, args...) },
 			Warn: func(format string, args ...any) { log.Warn().Msgf(format, args...) },
 		}
@@ -197,8 +213,10 @@ file is refused while the first runs.`, stdout)
 }
 
 // banner tells a newcomer where the feed is and how to call it. A token is
-// printed only for a demo database: printing credentials of real data into
-// a log would hand them to whoever reads the log.
+// printed only while every load in the journal is a load of the demo data
+// set, and only for the demo's tenants: printing a credential of real data
+// into a log would hand it to whoever reads the log, and a token for every
+// tenant ('*') would read tenants loaded later too.
 func banner(ctx context.Context, w io.Writer, db *store.DB, scheme, addr, publicURL string) error {
 	host, port, _ := net.SplitHostPort(addr)
 	if host == "" || host == "0.0.0.0" || host == "::" {
@@ -212,19 +230,27 @@ func banner(ctx context.Context, w io.Writer, db *store.DB, scheme, addr, public
 	fmt.Fprintf(w, "Power BI / Excel: Get Data > OData feed > %s\n", root)
 	base := strings.TrimSuffix(root, "odata/")
 	fmt.Fprintf(w, "Power BI project: %spowerbi/project.zip (or %spowerbi/feed.pbids)\n", base, base)
-	isDemo, err := db.Meta(ctx, "demo")
+	tenants, err := db.TenantsIfOnlyKind(ctx, loaders.JournalDemo)
 	if err != nil {
 		return err
 	}
-	if isDemo != "true" {
+	if len(tenants) == 0 {
+		if n, err := db.RevokeDemoTokens(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			fmt.Fprintf(w, "Real data is loaded: the %d demo token(s) printed before are revoked.\n", n)
+		}
 		fmt.Fprintf(w, "Create an access token with: ccfeed token --db %s --tenant NAME\n\n", db.Path)
 		return nil
 	}
-	tok, _, err := mintToken(ctx, db, []string{ccfeed.AllTenants}, nil, ccfeed.ScopeRead, 30*24*time.Hour)
+	tok, jti, err := mintToken(ctx, db, tenants, nil, ccfeed.ScopeRead, 30*24*time.Hour)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nAccess token for the demo tenants (read, valid 30 days):\n%s\n\n", tok)
+	if err := db.RememberDemoToken(ctx, jti); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nAccess token for the demo tenants %s (read, valid 30 days):\n%s\n\n", strings.Join(tenants, ", "), tok)
 	fmt.Fprintf(w, "Try it:\n  curl -H 'Authorization: Bearer %s' '%sConversations?$top=3&$select=id,mediaType,startedAtUTC,durationInSeconds'\n\n", tok, root)
 	return nil
 }

@@ -39,6 +39,8 @@ type Feed struct {
 	// Handler is the server's handler, for in-process requests (fuzzing,
 	// raw URLs a client library would refuse to send).
 	Handler http.Handler
+	// Server is the server itself, for its counters (Admission).
+	Server *server.Server
 }
 
 // Options configure Start.
@@ -146,6 +148,9 @@ func Start(t testing.TB, db *store.DB, opt Options) *Feed {
 	}
 	cfg := opt.Config
 	cfg.PagingSecret = secret
+	if cfg.ReadSlots == 0 {
+		cfg.ReadSlots = db.ReadConns()
+	}
 	if cfg.Limits == (server.Limits{}) {
 		// Tests walk pages far faster than a person; tests of the limits
 		// set their own.
@@ -166,7 +171,7 @@ func Start(t testing.TB, db *store.DB, opt Options) *Feed {
 		ts := httptest.NewUnstartedServer(srv.Handler())
 		ts.StartTLS()
 		t.Cleanup(ts.Close)
-		return &Feed{DB: db, URL: ts.URL + "/odata/", Base: ts.URL, Log: logBuf, Client: ts.Client(), Handler: srv.Handler()}
+		return &Feed{DB: db, URL: ts.URL + "/odata/", Base: ts.URL, Log: logBuf, Client: ts.Client(), Handler: srv.Handler(), Server: srv}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -180,7 +185,7 @@ func Start(t testing.TB, db *store.DB, opt Options) *Feed {
 		hs.Shutdown(ctx)
 	})
 	base := "http://" + ln.Addr().String()
-	return &Feed{DB: db, URL: base + "/odata/", Base: base, Log: logBuf, Client: http.DefaultClient, Handler: srv.Handler()}
+	return &Feed{DB: db, URL: base + "/odata/", Base: base, Log: logBuf, Client: http.DefaultClient, Handler: srv.Handler(), Server: srv}
 }
 
 // StartDemo starts a feed over a private copy of the demo data.

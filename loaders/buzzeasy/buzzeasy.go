@@ -35,20 +35,18 @@
 package buzzeasy
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ccfeed/ccfeed/edm"
 	"github.com/ccfeed/ccfeed/loaders"
+	"github.com/ccfeed/ccfeed/loaders/jsonin"
 	"github.com/ccfeed/ccfeed/store"
 )
 
@@ -79,12 +77,9 @@ var bom = []byte("\xEF\xBB\xBF")
 
 // Load implements loaders.Source.
 func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error {
-	br := bufio.NewReader(f.R)
-	if p, _ := br.Peek(3); bytes.Equal(p, bom) {
-		br.Discard(3)
-	}
-	pos := newPosReader(br)
-	l := &loader{b: b, file: f.Name, pos: pos, dec: json.NewDecoder(pos), anchor: -1, reported: map[string]bool{}}
+	lim := f.Limits.OrDefault()
+	rd := jsonin.NewReader(f.R, jsonin.Limits{MaxField: lim.MaxField, MaxRecord: lim.MaxRecord})
+	l := &loader{b: b, file: f.Name, rd: rd, reported: map[string]bool{}}
 	return l.run(ctx)
 }
 
@@ -92,88 +87,86 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 type loader struct {
 	b    *loaders.Batch
 	file string
-	pos  *posReader
-	dec  *json.Decoder
-	// anchor is where the value being decoded began (-1 between values),
-	// for locating a syntax error inside it.
-	anchor int64
-	tbl    *table
-	rows   int
+	rd   *jsonin.Reader
+	tbl  *table
+	rows int
 	// reported holds the unknown fields already reported in this file.
 	reported map[string]bool
 }
 
-// fileError locates a problem at absolute offset off.
-func (l *loader) fileError(off int64, format string, args ...any) error {
-	line, col := l.pos.at(off)
-	return &loaders.FileError{File: l.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+// fileError locates a problem at p.
+func (l *loader) fileError(p jsonin.Pos, format string, args ...any) error {
+	return &loaders.FileError{File: l.file, Line: p.Line, Col: p.Col, Msg: fmt.Sprintf(format, args...)}
 }
 
-// jsonError turns a decoder error into a FileError at its line and column;
+// jsonError turns a reader error into a FileError at its line and column;
 // other errors (the context's, a read error) pass through.
 func (l *loader) jsonError(err error) error {
-	var se *json.SyntaxError
-	if !errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	var le *jsonin.LimitError
+	if errors.As(err, &le) {
+		return l.fileError(le.Pos, "%s", le.Msg)
+	}
+	var se *jsonin.SyntaxError
+	if !errors.As(err, &se) {
 		return err
 	}
-	off := l.pos.syntaxOffset(err, l.anchor)
-	if se == nil {
-		if l.pos.end() == 0 {
-			return l.fileError(0, "the file is empty (expected an OData JSON response)")
-		}
-		return l.fileError(off, "invalid JSON: the file ends in the middle of the response")
+	switch {
+	case se.EOF && se.Pos.Line == 1 && se.Pos.Col == 1:
+		return l.fileError(se.Pos, "the file is empty (expected an OData JSON response)")
+	case se.EOF:
+		return l.fileError(se.Pos, "invalid JSON: the file ends in the middle of the response")
+	case se.Context == "after top-level value":
+		return l.fileError(se.Pos, "unexpected data after the end of the response")
 	}
-	fe := l.fileError(off, "invalid JSON: %s", se.Error()).(*loaders.FileError)
-	// The decoder names a non-ASCII character by its first byte ('â' for
-	// a typographic quote); name the character itself.
-	if b := l.pos.from(off); len(b) > 0 && b[0] >= 0x80 {
-		if r, _ := utf8.DecodeRune(b); r != utf8.RuneError {
-			fe.Msg = strings.Replace(fe.Msg, "'"+string(rune(b[0]))+"'", fmt.Sprintf("%q (U+%04X)", r, r), 1)
-		}
-	}
-	return fe
+	// A character outside ASCII is named with its code point: a
+	// typographic quote looks like a plain one.
+	return l.fileError(se.Pos, "invalid JSON: %s", se.CharWithCode())
 }
 
 // token reads a structural token.
-func (l *loader) token() (json.Token, error) {
-	l.anchor = l.dec.InputOffset()
-	t, err := l.dec.Token()
+func (l *loader) token() (jsonin.Token, error) {
+	t, err := l.rd.Next()
 	if err != nil {
-		return nil, l.jsonError(err)
+		return t, l.jsonError(err)
 	}
-	l.anchor = -1
 	return t, nil
 }
 
-// decode reads one whole value.
+// decode reads one whole value (outside the rows: the context URL, an
+// error) into v.
 func (l *loader) decode(v any) error {
-	l.anchor = l.dec.InputOffset()
-	if err := l.dec.Decode(v); err != nil {
+	raw, start, err := l.rd.Value()
+	var ve *jsonin.ValueError
+	if errors.As(err, &ve) {
+		return l.fileError(ve.At, "%s", ve.Msg)
+	}
+	if err != nil {
 		return l.jsonError(err)
 	}
-	l.anchor = -1
+	if err := json.Unmarshal(raw, v); err != nil {
+		return l.fileError(start, "%v", err)
+	}
 	return nil
 }
 
 // run reads the response object: its context, the value array (one record at
 // a time) and whatever else it holds (nextLink, count), which is skipped.
 func (l *loader) run(ctx context.Context) error {
-	start := l.dec.InputOffset()
 	t, err := l.token()
 	if err != nil {
 		return err
 	}
-	if t != json.Delim('{') {
-		return l.fileError(l.pos.skipSeparators(start), "expected an OData JSON response (an object with a value array), found %s", describe(t))
+	if t.Kind != jsonin.BeginObject {
+		return l.fileError(t.Pos, "expected an OData JSON response (an object with a value array), found %s", describe(t.Kind))
 	}
 	sawValue := false
-	for l.dec.More() {
+	for l.rd.More() {
 		t, err := l.token()
 		if err != nil {
 			return err
 		}
-		key, _ := t.(string)
-		keyOff := l.dec.InputOffset()
+		key := t.Text
+		keyOff := t.End
 		switch key {
 		case "@odata.context", "@context", "odata.context":
 			var s any
@@ -214,36 +207,34 @@ func (l *loader) run(ctx context.Context) error {
 			}
 			return l.fileError(keyOff, "the feed answered with an error instead of rows: %s %s", e.Code, loaders.Excerpt(e.Message, 200))
 		default:
-			var skip json.RawMessage
-			if err := l.decode(&skip); err != nil {
-				return err
+			if err := l.rd.Skip(); err != nil {
+				return l.jsonError(err)
 			}
 		}
 	}
-	if _, err := l.token(); err != nil { // '}'
+	end, err := l.token() // '}'
+	if err != nil {
 		return err
 	}
-	end := l.dec.InputOffset()
-	if _, err := l.dec.Token(); err != io.EOF {
-		return l.fileError(l.pos.skipSeparators(end), "unexpected data after the end of the response")
+	if _, err := l.token(); err != nil { // nothing may follow
+		return err
 	}
 	if !sawValue {
-		return l.fileError(end, "no value array: not an OData collection response")
+		return l.fileError(end.End, "no value array: not an OData collection response")
 	}
 	return nil
 }
 
 // values streams the value array.
 func (l *loader) values(ctx context.Context) error {
-	start := l.dec.InputOffset()
 	t, err := l.token()
 	if err != nil {
 		return err
 	}
-	if t != json.Delim('[') {
-		return l.fileError(l.pos.skipSeparators(start), "value must be an array of rows, found %s", describe(t))
+	if t.Kind != jsonin.BeginArray {
+		return l.fileError(t.Pos, "value must be an array of rows, found %s", describe(t.Kind))
 	}
-	for l.dec.More() {
+	for l.rd.More() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -265,18 +256,16 @@ type rawField struct {
 func (l *loader) readRecord() error {
 	l.b.Read()
 	l.rows++
-	// One Decode per record: decoding field by field costs the decoder an
-	// error value per scalar. A syntax error inside the record is located
-	// from its start (the anchor).
-	l.anchor = l.dec.InputOffset()
-	var raw json.RawMessage
-	if err := l.dec.Decode(&raw); err != nil {
+	raw, start, err := l.rd.Value()
+	var ve *jsonin.ValueError
+	if errors.As(err, &ve) {
+		// Past a limit, or not UTF-8: refused on its own.
+		return l.b.Reject(int64(ve.At.Line), ve.Path, "row refused: "+ve.Msg, ve.Excerpt)
+	}
+	if err != nil {
 		return l.jsonError(err)
 	}
-	recOff := l.pos.skipSeparators(l.anchor)
-	l.anchor = -1
-	rec := &record{raw: raw}
-	rec.line, _ = l.pos.at(recOff)
+	rec := &record{raw: raw, line: start.Line}
 	if raw[0] != '{' {
 		return l.b.Reject(int64(rec.line), "", "a row must be a JSON object, found "+describeRaw(raw), "")
 	}
@@ -670,22 +659,9 @@ func describeRaw(raw json.RawMessage) string {
 }
 
 // describe names a token for messages.
-func describe(t json.Token) string {
-	switch v := t.(type) {
-	case json.Delim:
-		switch v {
-		case '{':
-			return "an object"
-		case '[':
-			return "an array"
-		}
-		return fmt.Sprintf("%q", string(v))
-	case string:
-		return "a string"
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
+func describe(k jsonin.Kind) string {
+	if k == jsonin.BeginArray {
+		return "an array"
 	}
-	return "a number"
+	return k.Describe()
 }

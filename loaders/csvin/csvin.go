@@ -1,12 +1,12 @@
 // Package csvin reads vendor CSV exports: it strips a UTF-8 BOM, finds the
 // delimiter (comma, semicolon or tab), and matches header names by a
 // normalized form, so column order, case, Unicode composition and unknown
-// extra columns do not matter.
+// extra columns do not matter. Records are read within Limits, and a field
+// that is not UTF-8 refuses its record (see RecordError).
 package csvin
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -73,19 +73,16 @@ func Normalize(s string) string {
 }
 
 // Open reads the header. aliases maps normalized header names (any language
-// or spelling) to the canonical names the loader asks for.
-func Open(file string, in io.Reader, aliases map[string]string) (*Reader, error) {
+// or spelling) to the canonical names the loader asks for; lim bounds each
+// record (zero values take DefaultLimits).
+func Open(file string, in io.Reader, aliases map[string]string, lim Limits) (*Reader, error) {
 	br := bufio.NewReaderSize(in, 64<<10)
 	if b, _ := br.Peek(3); len(b) == 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
 		br.Discard(3)
 	}
 	first, _ := br.Peek(16 << 10)
 	delim := sniffDelimiter(first)
-	cr := csv.NewReader(br)
-	cr.Comma = delim
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	r, err := FromSource(file, &csvSource{r: cr, file: file}, aliases)
+	r, err := FromSource(file, &csvSource{s: newScanner(file, br, byte(delim), lim)}, aliases)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +97,10 @@ func FromSource(file string, src RowSource, aliases map[string]string) (*Reader,
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, &ParseError{File: file, Line: 1, Col: 1, Msg: "the file is empty: expected a header line"}
+		}
+		if re := AsRecordError(err); re != nil {
+			// Without its header the file cannot be read at all.
+			return nil, &ParseError{File: file, Line: re.Line, Col: 1, Msg: "the header: " + re.Msg}
 		}
 		return nil, err
 	}
@@ -149,32 +150,34 @@ func sniffDelimiter(b []byte) rune {
 	return best
 }
 
-// csvSource adapts encoding/csv, turning its errors into ParseErrors.
-type csvSource struct {
-	r    *csv.Reader
-	file string
-}
+// csvSource is a RowSource over the scanner, adding the hint a person
+// needs for the commonest malformation.
+type csvSource struct{ s *scanner }
 
 func (c *csvSource) Next() ([]string, int, error) {
-	rec, err := c.r.Read()
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			msg := pe.Err.Error()
-			if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
-				msg += " (a quote inside a quoted field must be doubled)"
-			}
-			return nil, 0, &ParseError{File: c.file, Line: pe.Line, Col: pe.Column, Msg: msg}
-		}
-		return nil, 0, err
+	rec, line, err := c.s.next()
+	var pe *ParseError
+	if errors.As(err, &pe) && (pe.Msg == errQuote.Error() || pe.Msg == errBareQuote.Error()) {
+		pe.Msg += " (a quote inside a quoted field must be doubled)"
 	}
-	line, _ := c.r.FieldPos(0)
-	return rec, line, nil
+	return rec, line, err
 }
 
-// Next returns the next record (reused by the following call) or io.EOF.
+// Next returns the next record (reused by the following call), io.EOF, a
+// *ParseError that ends the file, or a *RecordError for a record refused on
+// its own (the next call reads on after it).
 func (r *Reader) Next() ([]string, error) {
 	rec, line, err := r.src.Next()
+	if re := AsRecordError(err); re != nil {
+		r.line = re.Line
+		if re.Field >= 0 && re.Field < len(r.orig) {
+			re.Column = r.Column(r.Header[re.Field])
+			if r.index[r.Header[re.Field]] != re.Field {
+				re.Column = strings.TrimSpace(r.orig[re.Field])
+			}
+		}
+		return nil, re
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ import (
 	"context"
 
 	"github.com/ccfeed/ccfeed/loaders"
+	"github.com/ccfeed/ccfeed/loaders/jsonin"
 )
 
 func init() { loaders.Register(Source{}) }
@@ -76,8 +77,12 @@ func (Source) Sniff(name string, head []byte) bool {
 // at a time, so memory does not grow with the page.
 func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error {
 	l := newLoader(b)
-	return walk(ctx, f.Name, f.R, func(raw []byte, line int64) error {
+	return newWalker(ctx, f.Name, f.R, f.Limits, func(raw []byte, line int64) error {
 		b.ReadLarge()
 		return l.interaction(raw, line)
-	})
+	}, func(ve *jsonin.ValueError) error {
+		// Past a limit, or not UTF-8: refused on its own.
+		b.ReadLarge()
+		return b.Reject(int64(ve.At.Line), ve.Path, "interaction refused: "+ve.Msg, ve.Excerpt)
+	}).run()
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ccfeed/ccfeed/loaders"
+	"github.com/ccfeed/ccfeed/loaders/jsonin"
 )
 
 // walkErrors are files that must fail as a whole, with where and why.
@@ -130,41 +131,47 @@ func (p *pageReader) Read(b []byte) (int, error) {
 // the walker keeps stays at about one interaction.
 func TestWalkMemoryFlat(t *testing.T) {
 	const n = 40000
-	var w *walker
-	peak, calls := 0, 0
-	w = newWalker(context.Background(), "big.json", &pageReader{n: n}, func(raw []byte, line int64) error {
+	calls := 0
+	pr := &pageReader{n: n}
+	w := newWalker(context.Background(), "big.json", pr, loaders.Limits{}, func(raw []byte, line int64) error {
 		calls++
 		if line != int64(calls+1) {
 			return fmt.Errorf("interaction %d on line %d", calls, line)
 		}
-		peak = max(peak, cap(w.t.buf))
 		return nil
-	})
+	}, nil)
 	if err := w.run(); err != nil {
 		t.Fatal(err)
 	}
 	if calls != n {
 		t.Fatalf("%d interactions, want %d", calls, n)
 	}
-	if read := w.t.base; read < 5<<20 || peak > 256<<10 {
-		t.Errorf("kept up to %d bytes of a %d-byte page; want a flat buffer", peak, read)
+	if held := w.rd.MaxHeld(); held > 1<<10 {
+		t.Errorf("held up to %d bytes at once; want one interaction", held)
 	}
 }
 
-func TestTailPosition(t *testing.T) {
-	tl := &tail{r: strings.NewReader("ab\ncdé\nfg")}
-	if _, err := io.ReadAll(tl); err != nil {
+// TestWalkRefusesOversized refuses an interaction with a field past the
+// limit, naming its line and field, and hands over the others.
+func TestWalkRefusesOversized(t *testing.T) {
+	in := "{\"total\": 3, \"results\": [\n" +
+		`{"interactionId": "a"},` + "\n" +
+		`{"interactionId": "b", "transcript": {"messages": [{"text": "` + strings.Repeat("x", 2000) + `"}]}},` + "\n" +
+		`{"interactionId": "c"}` + "\n]}"
+	var got []string
+	err := newWalker(context.Background(), "f.json", strings.NewReader(in), loaders.Limits{MaxField: 1000}, func(raw []byte, line int64) error {
+		got = append(got, fmt.Sprintf("%d %s", line, raw))
+		return nil
+	}, func(ve *jsonin.ValueError) error {
+		got = append(got, fmt.Sprintf("%d refused: %s: %s", ve.At.Line, ve.Path, ve.Msg))
+		return nil
+	}).run()
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		commit    int64
-		off       int64
-		line, col int
-	}{{0, 0, 1, 1}, {0, 3, 2, 1}, {0, 7, 2, 4}, {5, 7, 2, 4}, {7, 7, 2, 4}, {8, 8, 3, 1}, {9, 10, 3, 3}} {
-		tl.commit(c.commit)
-		if l, col := tl.position(c.off); l != c.line || col != c.col {
-			t.Errorf("after commit %d, offset %d is %d:%d, want %d:%d", c.commit, c.off, l, col, c.line, c.col)
-		}
+	want := []string{`2 {"interactionId": "a"}`, "3 refused: transcript.messages[0].text: a string longer than the limit of 1000 bytes", `4 {"interactionId": "c"}`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

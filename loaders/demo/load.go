@@ -37,7 +37,7 @@ func Load(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 			return nil, err
 		}
 		paths := m.Paths(t.Name)
-		results := loaders.LoadFiles(ctx, db, t.Name, paths, loaders.Options{})
+		results := loaders.LoadFiles(ctx, db, t.Name, paths, loaders.Options{Demo: true})
 		for _, r := range results {
 			if r.Status != edm.LoadLoaded {
 				return nil, fmt.Errorf("demo: tenant %s: %s", t.Name, r.Message)

@@ -57,8 +57,12 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 	var r *csvin.Reader
 	var err error
 	if isXLSX(f) {
-		sheet, err := xlsx.Open(f.Name, f.RA, f.Size)
+		lim := f.Limits.OrDefault()
+		sheet, err := xlsx.Open(ctx, f.Name, f.RA, f.Size, xlsx.Limits{MaxField: lim.MaxField, MaxRecord: lim.MaxRecord, MaxInflated: lim.MaxInflated})
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			return &loaders.FileError{File: f.Name, Msg: err.Error()}
 		}
 		defer sheet.Close()
@@ -66,7 +70,7 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 		if err != nil {
 			return asFileError(f.Name, err)
 		}
-	} else if r, err = csvin.Open(f.Name, f.R, aliases); err != nil {
+	} else if r, err = csvin.Open(f.Name, f.R, aliases, f.CSVLimits()); err != nil {
 		return asFileError(f.Name, err)
 	}
 	kind := classify(r.Has)
@@ -82,6 +86,14 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 		rec, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if re := csvin.AsRecordError(err); re != nil {
+			// Past a limit, or not UTF-8: refused on its own.
+			b.Read()
+			if err := b.Reject(int64(re.Line), re.Column, re.Msg, re.Excerpt); err != nil {
+				return err
+			}
+			continue
 		}
 		if err != nil {
 			return asFileError(f.Name, err)
@@ -127,6 +139,9 @@ func isBlank(rec []string) bool {
 }
 
 func asFileError(file string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err // not the file's fault
+	}
 	var pe *csvin.ParseError
 	if errors.As(err, &pe) {
 		return &loaders.FileError{File: pe.File, Line: pe.Line, Col: pe.Col, Msg: pe.Msg}

@@ -86,6 +86,7 @@ import (
 	"strings"
 
 	"github.com/ccfeed/ccfeed/loaders"
+	"github.com/ccfeed/ccfeed/loaders/jsonin"
 )
 
 func init() { loaders.Register(Source{}) }
@@ -115,12 +116,16 @@ func (Source) Sniff(name string, head []byte) bool {
 // conversation's rows as soon as its record is read.
 func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error {
 	l := &loader{b: b}
-	w := newWalker(f.Name, f.R)
-	return w.walk(func(raw json.RawMessage, start int64) error {
+	w := newLimitedWalker(f.Name, f.R, f.Limits, func(ve *jsonin.ValueError) error {
+		// Past a limit, or not UTF-8: refused on its own.
+		b.ReadLarge()
+		return b.Reject(int64(ve.At.Line), ve.Path, "conversation record refused: "+ve.Msg, ve.Excerpt)
+	})
+	return w.walk(func(raw json.RawMessage, line int64) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return l.record(raw, func() int64 { return w.tr.lineOf(start) })
+		return l.record(raw, func() int64 { return line })
 	})
 }
 

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ccfeed/ccfeed/loaders"
 	"github.com/ccfeed/ccfeed/loaders/csvin"
@@ -174,7 +175,7 @@ var flushEvery = 500
 // conversations that earlier batches began, so a rebuild, which reads
 // every staged event, is always the last word.
 func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error {
-	r, err := csvin.Open(f.Name, f.R, nil)
+	r, err := csvin.Open(f.Name, f.R, nil, f.CSVLimits())
 	if err != nil {
 		return asFileError(err)
 	}
@@ -189,7 +190,7 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 	// Written batches go back to the reader to be filled again: a load
 	// then allocates little beyond the strings it reads, whatever its size.
 	free := make(chan *batch, 3)
-	go read(ctx, f.Name, b.Tenant, r, b.Loc, b.Progress, batches, free)
+	go read(ctx, f.Name, b.Tenant, r, b.Loc, b.Progress, f.Limits.OrDefault().MaxConversationEvents, batches, free)
 	jobs, built := make(chan *batch, 1), make(chan *batch, 1)
 	go build(ctx, b, jobs, built)
 	defer close(jobs)
@@ -335,10 +336,30 @@ type chunk struct {
 	payload []byte
 }
 
+// A batch is handed on once it holds flushEvery conversations, or
+// batchEvents events or rejects, or batchBytes bytes of records, whichever
+// comes first: a file of a few conversations with very many events, or of
+// nothing but rejects, cannot grow it either.
+const (
+	batchEvents = 20_000
+	batchBytes  = 32 << 20
+	// heavyAt is the number of events in one batch from which a
+	// conversation's events are counted across batches (for
+	// loaders.Limits.MaxConversationEvents); counting every conversation
+	// of a file would cost memory in the number of conversations.
+	heavyAt = 100
+)
+
 // read parses the file into batches. It stops at the first error (sent as
 // a batch) or when ctx ends. It takes batches to fill from free when there
 // are any.
-func read(ctx context.Context, file, tenant string, r *csvin.Reader, loc *time.Location, progress func(int64), out chan<- *batch, free <-chan *batch) {
+//
+// The reader keeps memory bounded whatever the file holds: a record past
+// the csvin limits is a reject; an event repeated within a batch (the same
+// line twice) is kept once, as the rebuild would keep it; and a
+// conversation takes at most maxEvents events of the file (see heavyAt for
+// how they are counted), the rest being rejected.
+func read(ctx context.Context, file, tenant string, r *csvin.Reader, loc *time.Location, progress func(int64), maxEvents int, out chan<- *batch, free <-chan *batch) {
 	defer close(out)
 	send := func(bt *batch) bool {
 		select {
@@ -362,6 +383,11 @@ func read(ctx context.Context, file, tenant string, r *csvin.Reader, loc *time.L
 	var enc encoder
 	var hb []byte
 	bt := next()
+	// seen holds the batch's event hashes; heavy the events of the
+	// file's busiest conversations in the batches already handed on.
+	seen := make(map[string]struct{}, batchEvents)
+	heavy := map[string]int{}
+	events, size := 0, 0
 	for {
 		if ctx.Err() != nil {
 			return
@@ -370,44 +396,99 @@ func read(ctx context.Context, file, tenant string, r *csvin.Reader, loc *time.L
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
+		if re := csvin.AsRecordError(err); re != nil {
+			bt.records++
+			total++
+			bt.rejects = append(bt.rejects, reject{int64(re.Line), re.Column, re.Msg, re.Excerpt})
+		} else if err != nil {
 			send(&batch{err: asFileError(err)})
 			return
+		} else {
+			bt.records++
+			total++
+			if progress != nil && total%1024 == 0 {
+				progress(total)
+			}
+			size += recordSize(rec)
+			ev, rj, ok := readEvent(fs, rec, loc, file, &hb)
+			if rj.reason == noZone {
+				send(&batch{err: loaders.NoZoneFileError(file, tenant, rj.line, rj.field)})
+				return
+			}
+			if !ok {
+				bt.rejects = append(bt.rejects, rj)
+			} else if _, dup := seen[ev.Hash]; !dup {
+				n := heavy[ev.Conv]
+				if i, ok := bt.slot[ev.Conv]; ok {
+					n += len(bt.lists[i])
+				}
+				if n >= maxEvents {
+					bt.rejects = append(bt.rejects, reject{ev.Line, fs.name(cConversation),
+						fmt.Sprintf("conversation %s has more events in this file than the limit of %d events per conversation", ev.Conv, maxEvents), ev.Conv})
+				} else {
+					seen[ev.Hash] = struct{}{}
+					bt.local = bt.local || ev.Local
+					bt.add(ev)
+					events++
+				}
+			}
 		}
-		bt.records++
-		total++
-		if progress != nil && total%1024 == 0 {
-			progress(total)
-		}
-		line := int64(r.Line())
-		if err := r.Width(rec); err != nil {
-			bt.rejects = append(bt.rejects, reject{line, "", err.Error(), strings.Join(rec, string(r.Delim))})
-			continue
-		}
-		fs.rec = rec
-		ev, field, why, raw := parse(fs, loc)
-		if why == noZone {
-			send(&batch{err: loaders.NoZoneFileError(file, tenant, line, field)})
-			return
-		}
-		if why != "" {
-			bt.rejects = append(bt.rejects, reject{line, field, why, raw})
-			continue
-		}
-		ev.Line, ev.File = line, file
-		ev.Hash, hb = ev.hashInto(hb)
-		bt.local = bt.local || ev.Local
-		bt.add(ev)
-		if bt.conversations() >= flushEvery {
+		if bt.conversations() >= flushEvery || events >= batchEvents || len(bt.rejects) >= batchEvents || size >= batchBytes {
+			for i, name := range bt.names {
+				if n := len(bt.lists[i]); n >= heavyAt || heavy[name] > 0 {
+					heavy[name] += n
+				}
+			}
 			bt.pack(&enc)
 			if !send(bt) {
 				return
 			}
 			bt = next()
+			clear(seen)
+			events, size = 0, 0
 		}
 	}
 	bt.pack(&enc)
 	send(bt)
+}
+
+// readEvent parses one record into an event, or the reject that refuses it.
+func readEvent(fs *fields, rec []string, loc *time.Location, file string, hb *[]byte) (event, reject, bool) {
+	line := int64(fs.r.Line())
+	if err := fs.r.Width(rec); err != nil {
+		return event{}, reject{line, "", err.Error(), rejectExcerpt(strings.Join(rec, string(fs.r.Delim)))}, false
+	}
+	fs.rec = rec
+	ev, field, why, raw := parse(fs, loc)
+	if why != "" {
+		return event{}, reject{line, field, why, rejectExcerpt(raw)}, false
+	}
+	ev.Line, ev.File = line, file
+	ev.Hash, *hb = ev.hashInto(*hb)
+	return ev, reject{}, true
+}
+
+// recordSize is the bytes of a record's fields.
+func recordSize(rec []string) int {
+	n := 0
+	for _, f := range rec {
+		n += len(f)
+	}
+	return n
+}
+
+// rejectExcerpt cuts a rejected value to what a reject keeps (an excerpt),
+// so rejects held until their batch is written stay small.
+func rejectExcerpt(s string) string {
+	const most = 512
+	if len(s) <= most {
+		return s
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // pack sorts the batch's conversations and encodes each one's chunk.
