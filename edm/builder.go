@@ -39,7 +39,7 @@ func flag(name, desc string) *Property {
 }
 
 // utc declares a UTC timestamp. The first one of a table is its main time
-// and is indexed (see indexColumns).
+// and is indexed (see chooseIndexes).
 func utc(name, desc string) *Property {
 	return &Property{Name: name, Type: DateTimeOffset, Nullable: true, Description: desc + " In UTC."}
 }
@@ -52,14 +52,15 @@ func local(name, utcName, desc string) *Property {
 }
 
 // fk declares a foreign key column. It is indexed when a collection
-// navigation walks it (see indexColumns).
+// navigation walks it (see chooseIndexes).
 func fk(name, desc string) *Property {
 	return &Property{Name: name, Type: String, Nullable: true, Description: desc}
 }
 
 type builder struct {
-	m    *Model
-	errs []string
+	m      *Model
+	errs   []string
+	covers []coverDecl
 }
 
 func newBuilder(namespace, container string) *builder {
@@ -207,30 +208,6 @@ func (b *builder) pairPartners() {
 	}
 }
 
-// indexColumns decides the indexes from the model. Every index slows every
-// insert, so only what queries need is indexed: the main (first) UTC time of
-// each table, which BI tools filter by date range (incremental refresh sends
-// ge/lt on it); and every foreign key a collection navigation walks, which
-// /Set(k)/Nav, $expand, any/all and Nav/$count look up. Single-valued navigations look up the
-// target's key, which is unique and indexed already.
-func (b *builder) indexColumns() {
-	for _, t := range b.m.Tables {
-		for _, c := range t.Columns {
-			if c.Type == DateTimeOffset && c.UTC == nil && c.Name != "deletedAtUTC" {
-				c.Indexed = true
-				break
-			}
-		}
-	}
-	for _, et := range b.m.Types {
-		for _, n := range et.Navigations {
-			if n.Collection {
-				n.TargetProp.Indexed = true
-			}
-		}
-	}
-}
-
 // PersonSets are the sets whose rows are people derived from the mentions
 // of every source (see loaders.Batch.Agent and Customer).
 var PersonSets = []string{"Agents", "Customers"}
@@ -265,7 +242,7 @@ func (b *builder) personRefs() {
 			ref.table, ref.index = t, len(t.Columns)
 			t.Columns = append(t.Columns, ref)
 			t.byName[ref.Name] = ref
-			fk.Ref, fk.Indexed = ref, true
+			fk.Ref = ref
 		}
 	}
 }
@@ -307,8 +284,9 @@ func (b *builder) modifiedTimes() {
 func (b *builder) build() (*Model, error) {
 	b.modifiedTimes()
 	b.pairPartners()
-	b.indexColumns()
 	b.personRefs()
+	b.businessUnits()
+	b.chooseIndexes()
 	if len(b.errs) > 0 {
 		return nil, fmt.Errorf("edm: invalid model:\n  %s", strings.Join(b.errs, "\n  "))
 	}

@@ -27,8 +27,6 @@ type Property struct {
 	Local *Property
 	// Searchable columns are indexed for $search (full text).
 	Searchable bool
-	// Indexed asks the schema for an index on (tenantId, column).
-	Indexed bool
 	// Internal columns are stored but never served: no entity type has
 	// them and $metadata does not name them.
 	Internal bool
@@ -42,6 +40,9 @@ type Property struct {
 	// person that mention belongs to now; when people merge or split, the
 	// store moves a row's foreign key by its mention, never by guessing.
 	Ref *Property
+	// Copy is set on an internal column the store keeps equal to a column
+	// of the row a foreign key points to (see Copy).
+	Copy *Copy
 	// table is the table that stores the property; index its position there.
 	table *Table
 	index int
@@ -59,7 +60,23 @@ func (p *Property) Column() string { return p.Name }
 type Table struct {
 	Name    string
 	Columns []*Property
-	byName  map[string]*Property
+	// Indexes are the secondary indexes the model chooses (indexes.go);
+	// the store adds the unique key index (tenantId, id).
+	Indexes []*Index
+	// RowID is the stable row id, internal and not one of Columns: the
+	// store's storage order, which pages follow when the request asks for
+	// no order. It never changes while the row lives (updates keep it, and
+	// it is declared, so VACUUM does not renumber it); new rows get higher
+	// ids than any before.
+	RowID *Property
+	// BusinessUnit is the column a token limited to business units is
+	// checked against (businessUnitId, or an internal Copy of the
+	// owner's); nil when such tokens see every row.
+	BusinessUnit *Property
+	// Slice is the column sets over this table slice it on, if any
+	// (Conversations.mediaType).
+	Slice  *Property
+	byName map[string]*Property
 }
 
 // Column returns the named column or nil.

@@ -20,6 +20,11 @@ func declareActivity(b *builder) {
 	b.entity(qs, "QueueSegments", "QueueSegment",
 		"Stays of conversations in queues: one row each time a conversation enters a queue, closed when it leaves.",
 		"One stay of a conversation in a queue.")
+	// Queue statistics (wait per queue, per queue and day, filtered by
+	// reason, distinct conversations per queue) read this index alone, in
+	// queue order, without touching the wide rows.
+	b.cover(qs, "queue_stats", "aggregations per queue", "queueId", "queuedAtUTC", "queuedAt", "durationInSeconds",
+		"dequeuedReason", "entryType", "conversationId", OwnerBusinessUnitColumn)
 
 	rej := b.table("RejectedEnqueueAttempts", "rejected enqueue attempt",
 		fk("conversationId", "Conversation that could not enter the queue; joins to Conversations.id."),

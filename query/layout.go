@@ -26,8 +26,8 @@ type Layout struct {
 	// Key is the index of the entity key.
 	Key int
 	// Order lists the keyset: the indexes of the order keys and, last, the
-	// tenant and the key, with their directions. A page resumes after these
-	// values.
+	// row id (edm.Table.RowID), with their directions. A page resumes after
+	// these values.
 	Order []int
 	Desc  []bool
 	// ExpandSrc[i] is the index of the value Shape.Expand[i] joins on.
@@ -67,22 +67,15 @@ func NewLayout(s *Shape) *Layout {
 		l.Desc = append(l.Desc, o.Desc)
 		l.Cols = append(l.Cols, Column{Kind: o.X.Type().Kind, X: o.X, Hidden: true})
 	}
-	// The keyset ends with (tenantId, id): the store's unique index, which
-	// SQLite walks in order for one tenant or several without sorting.
-	tenant := s.Set.Type.Property("tenantId")
-	ti := -1
-	for i, c := range l.Cols {
-		if c.Prop == tenant && c.X == nil {
-			ti = i
-			break
-		}
-	}
-	if ti < 0 {
-		ti = len(l.Cols)
-		l.Cols = append(l.Cols, Column{Name: tenant.Name, Kind: tenant.Type, Prop: tenant, Hidden: true})
-	}
-	l.Order = append(l.Order, ti, l.Key)
-	l.Desc = append(l.Desc, false, false)
+	// The keyset ends with the row id: unique in the table, kept by a row
+	// for its whole life, and the storage order, which SQLite reads
+	// without sorting (a tenant's rows index, or the table itself). Pages
+	// that ask for no order come in this order: an export reads the table
+	// front to back rather than hopping through it in key order.
+	rid := s.Set.Type.Table.RowID
+	l.Order = append(l.Order, len(l.Cols))
+	l.Desc = append(l.Desc, false)
+	l.Cols = append(l.Cols, Column{Name: rid.Name, Kind: rid.Type, Prop: rid, Hidden: true})
 	for _, e := range s.Expand {
 		src := e.Nav.SourceProp
 		idx := -1

@@ -205,9 +205,6 @@ func TestPagingOrderBy(t *testing.T) {
 				if c := compareRows(t, paged[i-1], paged[i], keys); c > 0 {
 					t.Errorf("rows %d and %d out of order for %s: %v then %v", i-1, i, tc.orderby, paged[i-1], paged[i])
 					break
-				} else if c == 0 {
-					t.Errorf("rows %d and %d compare equal including the key: %v", i-1, i, paged[i])
-					break
 				}
 			}
 		})
@@ -235,7 +232,7 @@ func TestPagingOrderBy(t *testing.T) {
 		}
 		keys := orderKeys("messageIndex desc")
 		for i := 1; i < len(small); i++ {
-			if compareRows(t, small[i-1], small[i], keys) >= 0 {
+			if compareRows(t, small[i-1], small[i], keys) > 0 {
 				t.Fatalf("rows %d and %d out of order: %v then %v", i-1, i, small[i-1], small[i])
 			}
 		}
@@ -266,9 +263,10 @@ func orderKeys(orderby string) []orderKey {
 	return out
 }
 
-// compareRows orders two rows by the $orderby keys, then by the key
-// ascending (the feed's tie-break). OData sorts null before every value in
-// ascending order; date-times compare as instants.
+// compareRows orders two rows by the $orderby keys. Ties are broken by the
+// stable row id, which responses do not carry: that their order is the same
+// in pages of any size is checked above. OData sorts null before every
+// value in ascending order; date-times compare as instants.
 func compareRows(t *testing.T, a, b map[string]any, keys []orderKey) int {
 	t.Helper()
 	for _, k := range keys {
@@ -280,7 +278,7 @@ func compareRows(t *testing.T, a, b map[string]any, keys []orderKey) int {
 			return c
 		}
 	}
-	return strings.Compare(a["id"].(string), b["id"].(string))
+	return 0
 }
 
 func compareValues(t *testing.T, a, b any) int {

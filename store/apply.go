@@ -126,7 +126,7 @@ func (aq *applyQuery) orderBy() (Fragment, error) {
 			parts = append(parts, F(t.dynAlias+"."+aq.quote(c.Col)))
 		}
 	} else {
-		parts = append(parts, F(aq.b.alias+"."+aq.quote("tenantId")), F(aq.b.alias+"."+aq.quote("id")))
+		parts = append(parts, F(aq.b.alias+"."+aq.quote(ridColumn)))
 	}
 	return Join(", ", parts...), nil
 }

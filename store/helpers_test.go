@@ -186,9 +186,8 @@ func sameKeys(t testing.TB, what string, got, want []string) {
 func write(t testing.TB, db *store.DB, fn func(w *store.Writer) error) map[string]*store.Counts {
 	t.Helper()
 	var counts map[string]*store.Counts
-	err := db.Write(context.Background(), func(tx *sql.Tx) error {
-		w := db.NewWriter(tx)
-		defer w.Close()
+	err := db.Load(context.Background(), func(lt *store.LoadTx) error {
+		w := lt.Writer
 		if err := fn(w); err != nil {
 			return err
 		}

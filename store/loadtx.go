@@ -91,7 +91,7 @@ func (db *DB) Load(ctx context.Context, fn func(lt *LoadTx) error) error {
 // loadIn runs fn in tx; its statements are closed when it returns, before
 // the transaction ends.
 func (db *DB) loadIn(ctx context.Context, tx *sql.Tx, raw *sqlite3.SQLiteConn, fn func(lt *LoadTx) error) error {
-	lt := &LoadTx{Writer: db.NewWriter(tx), db: db, stageMany: map[int]*counted{}}
+	lt := &LoadTx{Writer: db.newWriter(tx), db: db, stageMany: map[int]*counted{}}
 	lt.raw = raw
 	defer lt.close()
 	var err error
@@ -105,7 +105,10 @@ func (db *DB) loadIn(ctx context.Context, tx *sql.Tx, raw *sqlite3.SQLiteConn, f
 	if err := fn(lt); err != nil {
 		return err
 	}
-	return lt.Flush(ctx)
+	if err := lt.Flush(ctx); err != nil {
+		return err
+	}
+	return lt.recountTouched(ctx)
 }
 
 func (lt *LoadTx) close() {

@@ -271,6 +271,7 @@ func (lt *LoadTx) DeleteRow(ctx context.Context, set string, tenant, id string) 
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
 		lt.counts(t).Deleted += int(n)
+		lt.touch(t, tenant)
 	}
 	return nil
 }

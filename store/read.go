@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/ccfeed/ccfeed"
@@ -229,50 +228,7 @@ func (db *DB) ReadPage(ctx context.Context, p *ccfeed.Principal, plan *query.Pla
 	if err != nil {
 		return false, err
 	}
-	if len(lay.Order) == 2 && len(sc.tenants) > 1 && page.Skip == 0 {
-		return db.readByTenant(ctx, sc, plan, lay, page, emit)
-	}
 	return db.readPage(ctx, sc, plan, lay, page, emit)
-}
-
-// readByTenant reads a page in key order, (tenantId, id), one tenant at a
-// time. SQLite cannot seek a keyset across an IN list of tenants, so a page
-// of a many-tenant principal would scan each tenant from its first row; one
-// tenant at a time, every page is an index range that starts where the last
-// one ended.
-func (db *DB) readByTenant(ctx context.Context, sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, emit query.RowFunc) (bool, error) {
-	tenants := slices.Clone(sc.tenants)
-	slices.Sort(tenants)
-	start := ""
-	if page.After != nil {
-		start, _ = page.After[0].(string)
-	}
-	remaining := page.Limit
-	for _, tn := range tenants {
-		if tn < start {
-			continue
-		}
-		one := &scope{tenants: []string{tn}, businessUnits: sc.businessUnits, moved: sc.moved}
-		pg := query.Page{Limit: remaining}
-		if tn == start {
-			pg.After = page.After
-		}
-		n := 0
-		more, err := db.readPage(ctx, one, plan, lay, pg, func(row []any) error {
-			n++
-			return emit(row)
-		})
-		if err != nil || more {
-			return more, err
-		}
-		// remaining can reach 0 here: the next tenant is then asked for
-		// zero rows, which reads one to tell whether more follow.
-		remaining -= n
-		if remaining < 0 {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // readPage runs one page query.
@@ -352,21 +308,33 @@ func (db *DB) count(ctx context.Context, p *ccfeed.Principal, v *query.Var, src 
 	if err != nil {
 		return 0, err
 	}
-	t := newTranslator(db.Dialect, sc)
-	b := t.newBlock(v, s.Set)
-	conds, err := t.where(b, src, s)
+	stmt, err := db.countSQL(sc, v, src, s)
 	if err != nil {
 		return 0, err
 	}
-	var sb sqlBuilder
-	sb.write("SELECT COUNT(*) FROM ").add(t.from(b)).write(" WHERE ").add(Join(" AND ", conds...))
-	stmt := sb.fragment()
 	var n int64
 	err = db.query(ctx, stmt, 1, func(row []any) error {
 		n = row[0].(int64)
 		return nil
 	})
 	return n, err
+}
+
+// countSQL is the statement that counts the rows of s read through src.
+func (db *DB) countSQL(sc *scope, v *query.Var, src *query.Source, s *query.Shape) (Fragment, error) {
+	t := newTranslator(db.Dialect, sc)
+	if (src == nil || src.Key == nil && src.Via == nil) && s.Filter == nil && s.Search == nil {
+		// A whole set or slice: the counts kept with the rows.
+		return t.storedCount(s.Set), nil
+	}
+	b := t.newBlock(v, s.Set)
+	conds, err := t.where(b, src, s)
+	if err != nil {
+		return Fragment{}, err
+	}
+	var sb sqlBuilder
+	sb.write("SELECT COUNT(*) FROM ").add(t.from(b)).write(" WHERE ").add(Join(" AND ", conds...))
+	return sb.fragment(), nil
 }
 
 // Exists reports whether the entity the path step src addresses exists; it

@@ -21,7 +21,7 @@ import (
 // such as renames), then reconcile, which creates whatever the model has and
 // the database lacks (tables, columns, indexes). A database from a newer
 // binary is refused rather than damaged.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrations[v] upgrades a database from version v to v+1. Additive changes
 // need no entry: reconcile covers them.
@@ -147,6 +147,12 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.reconcile(ctx, tx); err != nil {
 		return err
 	}
+	if tables > 0 && version < 4 {
+		// Version 4 keeps row counts with the data (counts.go).
+		if err := db.recountAll(ctx, tx); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
 		return err
 	}
@@ -175,6 +181,10 @@ func (db *DB) schemaFingerprint() string {
 		for _, n := range slices.Sorted(maps.Keys(trig)) {
 			h.Write([]byte(trig[n]))
 		}
+	}
+	trig := db.copyTriggers()
+	for _, n := range slices.Sorted(maps.Keys(trig)) {
+		h.Write([]byte(trig[n]))
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
@@ -205,6 +215,12 @@ func (db *DB) reconcile(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("store: %w", err)
 		}
 	}
+	// The copy triggers name several tables: a table rebuilt below (addRid)
+	// could not be renamed under them. They are made again at the end.
+	if err := db.dropCopyTriggers(ctx, tx); err != nil {
+		return err
+	}
+	var copies []*edm.Property
 	for _, t := range db.Model.Tables {
 		have, err := columnsOf(ctx, tx, t.Name)
 		if err != nil {
@@ -238,21 +254,31 @@ func (db *DB) reconcile(ctx context.Context, tx *sql.Tx) error {
 						return fmt.Errorf("store: fill %s.%s: %w", t.Name, c.Name, err)
 					}
 				}
+				if c.Copy != nil {
+					copies = append(copies, c)
+				}
 			}
+		}
+		if err := db.dropStaleIndexes(ctx, tx, t); err != nil {
+			return err
 		}
 		for _, stmt := range db.indexes(t) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("store: index on %s: %w", t.Name, err)
 			}
 		}
-		if err := db.dropStaleIndexes(ctx, tx, t); err != nil {
-			return err
-		}
 		if err := db.reconcileFTS(ctx, tx, t); err != nil {
 			return err
 		}
 	}
-	return nil
+	// Copies are filled once every table has its columns (an owner may
+	// come after its children in the model).
+	for _, c := range copies {
+		if err := db.backfillCopy(ctx, tx, c.Table(), c); err != nil {
+			return fmt.Errorf("store: fill %s.%s: %w", c.Table().Name, c.Name, err)
+		}
+	}
+	return db.reconcileCopies(ctx, tx)
 }
 
 // reconcileFTS creates a table's full-text index and the triggers that
@@ -410,27 +436,29 @@ func (db *DB) createTableNamed(t *edm.Table, name string) string {
 	return b.String()
 }
 
-// dropStaleIndexes removes model indexes (named ix_<table>_<column>) the
-// model no longer asks for: every index costs every insert.
+// dropStaleIndexes removes model indexes (named ix_<table>_...) that the
+// model no longer asks for, or asks for with other columns (every index
+// costs every insert, and a changed definition keeps its name).
 func (db *DB) dropStaleIndexes(ctx context.Context, tx *sql.Tx, t *edm.Table) error {
-	want := map[string]bool{}
-	for _, c := range t.Columns {
-		if c.Indexed {
-			want[indexName(t, c)] = true
-		}
+	want := map[string]string{}
+	for _, x := range t.Indexes {
+		want[x.Name] = db.indexSQL(t, x)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", t.Name)
+	rows, err := tx.QueryContext(ctx, "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", t.Name)
 	if err != nil {
 		return err
 	}
 	var stale []string
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var n, stmt string
+		if err := rows.Scan(&n, &stmt); err != nil {
 			rows.Close()
 			return err
 		}
-		if !want[n] && strings.HasPrefix(n, "ix_"+t.Name+"_") {
+		if !strings.HasPrefix(n, "ix_"+t.Name+"_") {
+			continue
+		}
+		if w, ok := want[n]; !ok || strings.Replace(w, " IF NOT EXISTS", "", 1) != stmt {
 			stale = append(stale, n)
 		}
 	}
@@ -446,34 +474,24 @@ func (db *DB) dropStaleIndexes(ctx context.Context, tx *sql.Tx, t *edm.Table) er
 	return nil
 }
 
-func indexName(t *edm.Table, c *edm.Property) string {
-	return fmt.Sprintf("ix_%s_%s", t.Name, c.Column())
+// indexSQL is the DDL of one of the model's indexes.
+func (db *DB) indexSQL(t *edm.Table, x *edm.Index) string {
+	cols := make([]string, len(x.Columns))
+	for i, c := range x.Columns {
+		cols[i] = db.Dialect.Quote(c.Column())
+	}
+	return fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", db.Dialect.Quote(x.Name), db.Dialect.Quote(t.Name), strings.Join(cols, ", "))
 }
 
-// indexes lists the indexes of a table: (tenantId, column) for every column
-// the model marks Indexed (foreign keys and UTC times), because every query
-// carries a tenant condition and BI tools filter and join on these.
+// indexes lists the indexes of a table: the unique key, then the ones the
+// model chooses (edm.Table.Indexes says which and why).
 func (db *DB) indexes(t *edm.Table) []string {
-	// (tenantId, id) is unique (id holds its tenant) and is the index
-	// everything stands on: key lookups and joins carry the tenant
-	// condition, and paging orders by (tenantId, id), which SQLite reads
-	// from this index in order for one tenant or a list of them, with no
-	// sort, so every page costs the same.
+	// (tenantId, id) is unique (id holds its tenant): key lookups and
+	// joins carry the tenant condition.
 	out := []string{fmt.Sprintf("CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s, %s)",
 		db.Dialect.Quote("ux_"+t.Name+"_key"), db.Dialect.Quote(t.Name), db.Dialect.Quote("tenantId"), db.Dialect.Quote("id"))}
-	for _, c := range t.Columns {
-		if !c.Indexed {
-			continue
-		}
-		name := indexName(t, c)
-		cols := db.Dialect.Quote("tenantId") + ", " + db.Dialect.Quote(c.Column())
-		if c.Ref != nil {
-			// A foreign key to a person carries its mention: moving rows
-			// between people finds them by both (see moves.go).
-			cols += ", " + db.Dialect.Quote(c.Ref.Column())
-		}
-		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
-			db.Dialect.Quote(name), db.Dialect.Quote(t.Name), cols))
+	for _, x := range t.Indexes {
+		out = append(out, db.indexSQL(t, x))
 	}
 	return out
 }

@@ -59,7 +59,7 @@ func TestScopeEverySet(t *testing.T) {
 			if set.Slice != nil {
 				q += ` AND "` + set.Slice.Column.Column() + `" IN ('` + strings.Join(set.Slice.Values, "','") + `')`
 			}
-			want := sqlKeys(t, raw, q+" ORDER BY id")
+			want := sqlKeys(t, raw, q+" ORDER BY rid")
 			got := readKeys(t, db, p, set.Name+"?$select=id", 500)
 			sameKeys(t, set.Name, got, want)
 			if n := count(t, db, p, set.Name); n != int64(len(want)) {
@@ -121,7 +121,7 @@ func TestScopeKeysPathsLambdas(t *testing.T) {
 	}
 	// The contoso conversation's messages, through the path and through
 	// $count, leave out the fabrikam message filed under it.
-	want := sqlKeys(t, raw, `SELECT id FROM Messages WHERE tenantId = 'contoso' AND conversationId = '`+demoChat+`' ORDER BY id`)
+	want := sqlKeys(t, raw, `SELECT id FROM Messages WHERE tenantId = 'contoso' AND conversationId = '`+demoChat+`' ORDER BY rid`)
 	if len(want) == 0 {
 		t.Fatal(demoChat + " has no messages in the demo")
 	}
@@ -142,7 +142,7 @@ func TestScopeAllAndNone(t *testing.T) {
 	ctx := context.Background()
 	db := scopeDB(t)
 	raw := rawDB(t, db)
-	all := sqlKeys(t, raw, `SELECT id FROM Conversations ORDER BY id`)
+	all := sqlKeys(t, raw, `SELECT id FROM Conversations ORDER BY rid`)
 	got := readKeys(t, db, principal(ccfeed.AllTenants), "Conversations?$select=id", 1000)
 	sameKeys(t, "'*'", got, all)
 	if n := count(t, db, principal(ccfeed.AllTenants), "Conversations"); n != int64(len(all)) {
@@ -186,7 +186,7 @@ func TestScopeBusinessUnits(t *testing.T) {
 	raw := rawDB(t, db)
 	p := principal("contoso")
 	p.BusinessUnits = []string{demoUnit2}
-	want := sqlKeys(t, raw, `SELECT id FROM Conversations WHERE tenantId = 'contoso' AND businessUnitId = '`+demoUnit2+`' ORDER BY id`)
+	want := sqlKeys(t, raw, `SELECT id FROM Conversations WHERE tenantId = 'contoso' AND businessUnitId = '`+demoUnit2+`' ORDER BY rid`)
 	if len(want) == 0 {
 		t.Fatal("no conversation in bu-2")
 	}
@@ -198,6 +198,6 @@ func TestScopeBusinessUnits(t *testing.T) {
 			t.Errorf("reads %s", k)
 		}
 	}
-	wantCh := sqlKeys(t, raw, `SELECT id FROM Channels WHERE tenantId = 'contoso' AND businessUnitId = '`+demoUnit2+`' ORDER BY id`)
+	wantCh := sqlKeys(t, raw, `SELECT id FROM Channels WHERE tenantId = 'contoso' AND businessUnitId = '`+demoUnit2+`' ORDER BY rid`)
 	sameKeys(t, "bu-2 channels", got, wantCh)
 }

@@ -402,6 +402,7 @@ func TestTableGetsRowID(t *testing.T) {
 		}
 	}
 	list := strings.Join(names, ", ")
+	dropCopyTriggers(t, raw)
 	exec(t, raw,
 		`CREATE TABLE old_messages AS SELECT `+list+` FROM Messages ORDER BY rid`,
 		`DROP TABLE Messages`,

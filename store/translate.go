@@ -95,29 +95,16 @@ func (t *translator) scopeOf(alias string, set *edm.EntitySet) Fragment {
 	return Join(" AND ", parts...)
 }
 
-// businessUnitScope narrows rows to the principal's business units: rows
-// that carry a business unit directly, and rows that belong to a
-// conversation or a workitem, through its owner's business unit (a message
-// of another unit's conversation is that unit's). Lookup and agent rows
-// carry no business unit and are not narrowed.
+// businessUnitScope narrows rows to the principal's business units by the
+// table's business unit column (edm.Table.BusinessUnit): its own, or the
+// copy of its conversation's or workitem's (a message of another unit's
+// conversation is that unit's). Lookup and agent rows carry no business
+// unit and are not narrowed.
 func (t *translator) businessUnitScope(alias string, tbl *edm.Table) (Fragment, bool) {
-	if bu := tbl.Column("businessUnitId"); bu != nil {
-		return inList(t.col(alias, bu), t.scope.businessUnits), true
+	if tbl.BusinessUnit == nil {
+		return Fragment{}, false
 	}
-	for _, via := range []struct{ fk, table string }{
-		{"conversationId", "Conversations"}, {"primaryConversationId", "Conversations"}, {"workitemId", "Workitems"},
-	} {
-		c := tbl.Column(via.fk)
-		if c == nil {
-			continue
-		}
-		o := t.newAlias()
-		q := t.d.Quote
-		f := inList(o+"."+q("businessUnitId"), t.scope.businessUnits)
-		return f.Wrap("EXISTS (SELECT 1 FROM "+q(via.table)+" AS "+o+" WHERE "+o+"."+q("tenantId")+" = "+
-			alias+"."+q("tenantId")+" AND "+o+"."+q("id")+" = "+t.col(alias, c)+" AND ", ")"), true
-	}
-	return Fragment{}, false
+	return inList(t.col(alias, tbl.BusinessUnit), t.scope.businessUnits), true
 }
 
 func inList(expr string, values []string) Fragment {

@@ -106,6 +106,9 @@ type Writer struct {
 	// at a time, so these times grow in the order changes are committed,
 	// which is what a refresh that polls for the greatest one needs.
 	now time.Time
+	// touched are the (table, tenant) pairs whose rows changed: their
+	// counts are redone before the transaction commits (counts.go).
+	touched map[touched]struct{}
 }
 
 // Counts tallies outcomes.
@@ -118,8 +121,8 @@ type tableStmts struct {
 	args    []any
 }
 
-// NewWriter starts writing in tx.
-func (db *DB) NewWriter(tx *sql.Tx) *Writer {
+// newWriter starts writing in tx (a LoadTx: see Load).
+func (db *DB) newWriter(tx *sql.Tx) *Writer {
 	return &Writer{db: db, tx: tx, stmts: map[*edm.Table]*tableStmts{}, zones: map[string]*time.Location{},
 		inserts: map[insertKey]*counted{}, pending: map[*edm.Table]*pendingTable{}, Counts: map[string]*Counts{},
 		now: time.Now()}
@@ -226,8 +229,25 @@ func (w *Writer) insertSQL(t *edm.Table, cols []int, rows int) string {
 	for i, c := range cols {
 		names[i] = q(t.Columns[c].Column())
 	}
+	// A copy column takes its owner's value (copycols.go): its two
+	// arguments, the row's tenant and foreign key, follow the row's values.
+	tuple := "(" + placeholders(len(cols))
+	for _, c := range copyColumns(t) {
+		names = append(names, q(c.Column()))
+		tuple += ", " + w.db.copyExpr(c)
+	}
+	tuple += ")"
 	return fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES %s",
-		q(t.Name), strings.Join(names, ", "), valueRows(len(cols), rows))
+		q(t.Name), strings.Join(names, ", "), strings.TrimSuffix(strings.Repeat(tuple+", ", rows), ", "))
+}
+
+// appendCopyArgs appends the arguments of t's copy columns for a row with
+// storage values vals (see insertSQL).
+func appendCopyArgs(args []any, t *edm.Table, vals []any, tenant string) []any {
+	for _, c := range copyColumns(t) {
+		args = append(args, tenant, vals[c.Copy.Via.Table().Index(c.Copy.Via.Name)])
+	}
+	return args
 }
 
 func setOfCols(cols []int) colSet {
@@ -279,8 +299,13 @@ func (w *Writer) rowValues(ctx context.Context, r *Row) ([]any, string, error) {
 		w.vals = make([]any, len(t.Columns))
 	}
 	vals := w.vals[:len(t.Columns)]
+	w.touch(t, tenant)
 	for i, c := range t.Columns {
 		vals[i] = storageValue(c, r.Values[i])
+		if c.Copy != nil {
+			vals[i] = nil // the store's to set (insertSQL)
+			continue
+		}
 		if c.LoadTime {
 			vals[i] = w.now.UnixMilli()
 			continue
@@ -339,6 +364,7 @@ func (w *Writer) Upsert(ctx context.Context, r *Row) (Outcome, error) {
 			args = append(args, v)
 		}
 	}
+	args = appendCopyArgs(args, t, vals, tenant)
 	ins, err := w.insertStmt(ctx, t, cols, 1)
 	if err != nil {
 		return 0, err
@@ -378,11 +404,14 @@ func (w *Writer) updateRow(ctx context.Context, t *edm.Table, vals []any, tenant
 			id = vals[i]
 			continue
 		}
+		if c.Copy != nil {
+			continue
+		}
 		args = append(args, vals[i])
 	}
 	args = append(args, tenant, id)
 	for i, c := range t.Columns {
-		if c.Name != "id" && !c.LoadTime {
+		if c.Name != "id" && !c.LoadTime && c.Copy == nil {
 			args = append(args, vals[i])
 		}
 	}
@@ -463,7 +492,9 @@ func (w *Writer) update(ctx context.Context, t *edm.Table, s *tableStmts, keep s
 	q := w.db.Dialect.Quote
 	var sets, diffs []string
 	for _, c := range t.Columns {
-		if c.Name == "id" {
+		if c.Name == "id" || c.Copy != nil {
+			// A copy follows its owner and its foreign key by triggers
+			// (copycols.go); it is never the row's own value.
 			continue
 		}
 		col := q(c.Column())

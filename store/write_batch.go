@@ -64,6 +64,7 @@ func (w *Writer) Put(ctx context.Context, r *Row) error {
 			g.args = append(g.args, v)
 		}
 	}
+	g.args = appendCopyArgs(g.args, t, vals, tenant)
 	g.rows = append(g.rows, heldRow{id: id, tenant: tenant, keep: keepOf(r)})
 	p.ids[id] = struct{}{}
 	if len(g.rows) >= putBatch {
@@ -139,7 +140,7 @@ func (w *Writer) FlushTable(ctx context.Context, t *edm.Table) error {
 // flushGroup writes a group's rows, putRows to a statement.
 func (w *Writer) flushGroup(ctx context.Context, t *edm.Table, p *pendingTable, g *putGroup) error {
 	counts := w.counts(t)
-	width := len(g.cols)
+	width := len(g.cols) + 2*len(copyColumns(t)) // values, then copy arguments
 	for done := 0; done < len(g.rows); {
 		n := putRows(len(g.rows) - done)
 		rows, args := g.rows[done:done+n], g.args[done*width:(done+n)*width]

@@ -222,9 +222,8 @@ func TestUpsertRefusesIncompleteRows(t *testing.T) {
 	for _, missing := range []string{"id", "tenantId", "source", "sourceId"} {
 		r := row("Queues", "acme", "q-"+missing).Set("name", "Support")
 		r.Set(missing, nil)
-		err := db.Write(context.Background(), func(tx *sql.Tx) error {
-			w := db.NewWriter(tx)
-			defer w.Close()
+		err := db.Load(context.Background(), func(lt *store.LoadTx) error {
+			w := lt.Writer
 			_, err := w.Upsert(context.Background(), r)
 			return err
 		})
@@ -232,8 +231,8 @@ func TestUpsertRefusesIncompleteRows(t *testing.T) {
 			t.Errorf("row without %s: error %v, want one naming the column", missing, err)
 		}
 		r.Set(missing, "")
-		err = db.Write(context.Background(), func(tx *sql.Tx) error {
-			_, err := db.NewWriter(tx).Upsert(context.Background(), r)
+		err = db.Load(context.Background(), func(lt *store.LoadTx) error {
+			_, err := lt.Upsert(context.Background(), r)
 			return err
 		})
 		if err == nil {
@@ -243,8 +242,8 @@ func TestUpsertRefusesIncompleteRows(t *testing.T) {
 	if n := len(sqlKeys(t, raw, `SELECT id FROM Queues`)); n != 0 {
 		t.Errorf("%d incomplete rows were written", n)
 	}
-	err := db.Write(context.Background(), func(tx *sql.Tx) error {
-		_, err := db.NewWriter(tx).Upsert(context.Background(), row("Queues", "bad:tenant", "q"))
+	err := db.Load(context.Background(), func(lt *store.LoadTx) error {
+		_, err := lt.Upsert(context.Background(), row("Queues", "bad:tenant", "q"))
 		return err
 	})
 	if err == nil {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -279,9 +278,8 @@ func fillQueueSegments(path string, n int) error {
 	srcReasons := []string{"agent_answered", "agent_answered", "agent_answered", "caller_hangup", "timeout", "callback", "transfer"}
 	entries := []string{"ivr", "ivr", "transfer", "callback", "timeout"}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	err = db.Write(ctx, func(tx *sql.Tx) error {
-		w := db.NewWriter(tx)
-		defer w.Close()
+	err = db.Load(ctx, func(lt *store.LoadTx) error {
+		w := lt.Writer
 		r := store.NewRow(t)
 		for i := 0; i < n; i++ {
 			// A deterministic spread: a new segment every ~3 s over the

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -256,9 +255,8 @@ func fillChats(path string, n int) error {
 	last := []string{"Johnson", "Larsson", "Martin", "Nguyen", "Olsen", "Peterson", "Quinn", "Rossi", "Svensson", "Tanaka"}
 	t := edm.Default().Set("Conversations").Type.Table
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	err = db.Write(ctx, func(tx *sql.Tx) error {
-		w := db.NewWriter(tx)
-		defer w.Close()
+	err = db.Load(ctx, func(lt *store.LoadTx) error {
+		w := lt.Writer
 		for i := 0; i < n; i++ {
 			h := uint32(i) * 2654435761
 			src := fmt.Sprintf("chat-%08d", i)

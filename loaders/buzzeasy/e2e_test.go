@@ -2,7 +2,6 @@ package buzzeasy_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -38,9 +37,8 @@ func TestEndToEnd(t *testing.T) {
 	// The demo's survey answers come from LivePerson, which gives no time
 	// for them, so a windowed pull reaches none (see reachable); two
 	// answered at a known time make the set's round trip compared too.
-	err := upDB.Write(ctx, func(tx *sql.Tx) error {
-		w := upDB.NewWriter(tx)
-		defer w.Close()
+	err := upDB.Load(ctx, func(lt *store.LoadTx) error {
+		w := lt.Writer
 		for i, at := range []time.Time{time.Date(2026, 9, 8, 14, 50, 0, 0, time.UTC), time.Date(2026, 10, 2, 9, 0, 0, 500e6, time.UTC)} {
 			native := fmt.Sprintf("survey-%d", i+1)
 			r := store.NewRow(edm.Default().Set("SurveyAnswers").Type.Table)

@@ -2,7 +2,7 @@
 -- tenants: contoso, fabrikam
 
 -- page: limit 50, after (first page)
-SELECT t1."id" AS c0, t1."tenantId" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (EXISTS (SELECT 1 FROM "Messages" AS t2 LEFT JOIN "Agents" AS t3 ON t3."id" = t2."agentId" AND t3."tenantId" IN (?, ?) WHERE t2."tenantId" IN (?, ?) AND t2."conversationId" = t1."id" AND ((t2."agentId" IS t1."agentId") AND (t3."name" = ?)))) ORDER BY c1, c0 LIMIT ? OFFSET ?
+SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (EXISTS (SELECT 1 FROM "Messages" AS t2 LEFT JOIN "Agents" AS t3 ON t3."id" = t2."agentId" AND t3."tenantId" IN (?, ?) WHERE t2."tenantId" IN (?, ?) AND t2."conversationId" = t1."id" AND ((t2."agentId" IS t1."agentId") AND (t3."name" = ?)))) ORDER BY c1 LIMIT ? OFFSET ?
 --   ?1 = "contoso"
 --   ?2 = "fabrikam"
 --   ?3 = "contoso"

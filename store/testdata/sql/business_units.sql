@@ -2,7 +2,7 @@
 -- tenants: contoso, fabrikam; business units: contoso:demo:bu-1
 
 -- page: limit 50, after (first page)
-SELECT t1."id" AS c0, t1."tenantId" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."businessUnitId" IN (?) AND (EXISTS (SELECT 1 FROM "Workitems" AS t2 WHERE t2."tenantId" IN (?, ?) AND t2."businessUnitId" IN (?) AND t2."primaryConversationId" = t1."id" AND (t2."result" = ?))) ORDER BY c1, c0 LIMIT ? OFFSET ?
+SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."businessUnitId" IN (?) AND (EXISTS (SELECT 1 FROM "Workitems" AS t2 WHERE t2."tenantId" IN (?, ?) AND t2."businessUnitId" IN (?) AND t2."primaryConversationId" = t1."id" AND (t2."result" = ?))) ORDER BY c1 LIMIT ? OFFSET ?
 --   ?1 = "contoso"
 --   ?2 = "fabrikam"
 --   ?3 = "contoso:demo:bu-1"

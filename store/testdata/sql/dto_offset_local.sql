@@ -2,7 +2,7 @@
 -- tenants: contoso, fabrikam
 
 -- page: limit 50, after (first page)
-SELECT t1."id" AS c0, t1."tenantId" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (t1."startedAtUTC" < ?) ORDER BY c1, c0 LIMIT ? OFFSET ?
+SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (t1."startedAtUTC" < ?) ORDER BY c1 LIMIT ? OFFSET ?
 --   ?1 = "contoso"
 --   ?2 = "fabrikam"
 --   ?3 = int64(1788271200000)

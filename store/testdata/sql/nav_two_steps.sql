@@ -2,7 +2,7 @@
 -- tenants: contoso, fabrikam
 
 -- page: limit 50, after (first page)
-SELECT t1."id" AS c0, t1."tenantId" AS c1 FROM "Conversations" AS t1 LEFT JOIN "Queues" AS t2 ON t2."id" = t1."queueId" AND t2."tenantId" IN (?, ?) LEFT JOIN "Channels" AS t3 ON t3."id" = t2."channelId" AND t3."tenantId" IN (?, ?) LEFT JOIN "Agents" AS t4 ON t4."id" = t1."agentId" AND t4."tenantId" IN (?, ?) WHERE t1."tenantId" IN (?, ?) AND ((t3."name" = ?) AND (t4."id" IS NULL)) ORDER BY c1, c0 LIMIT ? OFFSET ?
+SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Conversations" AS t1 LEFT JOIN "Queues" AS t2 ON t2."id" = t1."queueId" AND t2."tenantId" IN (?, ?) LEFT JOIN "Channels" AS t3 ON t3."id" = t2."channelId" AND t3."tenantId" IN (?, ?) LEFT JOIN "Agents" AS t4 ON t4."id" = t1."agentId" AND t4."tenantId" IN (?, ?) WHERE t1."tenantId" IN (?, ?) AND ((t3."name" = ?) AND (t4."id" IS NULL)) ORDER BY c1 LIMIT ? OFFSET ?
 --   ?1 = "contoso"
 --   ?2 = "fabrikam"
 --   ?3 = "contoso"

@@ -2,7 +2,7 @@
 -- tenants: contoso, fabrikam
 
 -- page: limit 50, after (first page)
-SELECT t1."id" AS c0, t1."tenantId" AS c1 FROM "Agents" AS t1 WHERE t1."tenantId" IN (?, ?) AND (EXISTS (SELECT 1 FROM "Conversations" AS t2 WHERE t2."tenantId" IN (?, ?) AND t2."agentId" = t1."id" AND (EXISTS (SELECT 1 FROM "Messages" AS t3 WHERE t3."tenantId" IN (?, ?) AND t3."conversationId" = t2."id" AND (substr(t3."body", 1, length(?)) = ?))))) ORDER BY c1, c0 LIMIT ? OFFSET ?
+SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Agents" AS t1 WHERE t1."tenantId" IN (?, ?) AND (EXISTS (SELECT 1 FROM "Conversations" AS t2 WHERE t2."tenantId" IN (?, ?) AND t2."agentId" = t1."id" AND (EXISTS (SELECT 1 FROM "Messages" AS t3 WHERE t3."tenantId" IN (?, ?) AND t3."conversationId" = t2."id" AND (substr(t3."body", 1, length(?)) = ?))))) ORDER BY c1 LIMIT ? OFFSET ?
 --   ?1 = "contoso"
 --   ?2 = "fabrikam"
 --   ?3 = "contoso"

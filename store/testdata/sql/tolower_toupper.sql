@@ -2,7 +2,7 @@
 -- tenants: contoso, fabrikam
 
 -- page: limit 50, after (first page)
-SELECT t1."id" AS c0, t1."tenantId" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (((CASE WHEN length(t1."customerFirstName") = octet_length(t1."customerFirstName") THEN lower(t1."customerFirstName") ELSE ccfeed_lower(t1."customerFirstName") END) = ?) OR ((CASE WHEN length(t1."customerLastName") = octet_length(t1."customerLastName") THEN upper(t1."customerLastName") ELSE ccfeed_upper(t1."customerLastName") END) = ?)) ORDER BY c1, c0 LIMIT ? OFFSET ?
+SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (((CASE WHEN length(t1."customerFirstName") = octet_length(t1."customerFirstName") THEN lower(t1."customerFirstName") ELSE ccfeed_lower(t1."customerFirstName") END) = ?) OR ((CASE WHEN length(t1."customerLastName") = octet_length(t1."customerLastName") THEN upper(t1."customerLastName") ELSE ccfeed_upper(t1."customerLastName") END) = ?)) ORDER BY c1 LIMIT ? OFFSET ?
 --   ?1 = "contoso"
 --   ?2 = "fabrikam"
 --   ?3 = "zoë"
