@@ -154,9 +154,16 @@ func (b *builder) chooseIndexes() {
 			cands = append(cands, &Index{Columns: cols, Rows: rows, Why: why})
 		}
 		add("unordered pages and exports in storage order", true, lead...)
+		// A sliced table needs each of these twice: led by the slice for
+		// the slices (Chats), and without it for the whole set
+		// (Conversations), since SQLite cannot skip over a column that
+		// follows an equality (tenantId) to reach the time.
 		main := mainTime(t)
 		if main != nil {
 			add("date-range filters and counts", false, append(clone(lead), main)...)
+			if slice != nil {
+				add("date-range filters and counts of the whole set", false, tenant, main)
+			}
 		}
 		if bu := t.BusinessUnit; bu != nil {
 			cols := []*Property{tenant, bu}
@@ -167,6 +174,9 @@ func (b *builder) chooseIndexes() {
 				cols = append(cols, main)
 			}
 			add("business-unit tokens, with or without a date range", false, cols...)
+			if slice != nil && main != nil {
+				add("business-unit tokens on the whole set", false, tenant, bu, main)
+			}
 		}
 		for _, d := range b.covers {
 			if d.t != t {

@@ -98,6 +98,18 @@ func compareStrings(a, b string) int {
 // columns lead the business-unit index (or the rows index), so SQLite reads
 // one index in order and sorts nothing.
 func (db *DB) recount(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM ccfeed_counts WHERE tbl = ? AND tenant = ?`, t.Name, tenant); err != nil {
+		return fmt.Errorf("store: counting %s: %w", t.Name, err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO ccfeed_counts (tbl, tenant, part, unit, n) "+db.recountSQL(t), t.Name, tenant, tenant); err != nil {
+		return fmt.Errorf("store: counting %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// recountSQL counts one tenant's rows of t by slice and unit; its
+// arguments are the table's name and the tenant, twice.
+func (db *DB) recountSQL(t *edm.Table) string {
 	q := db.Dialect.Quote
 	part, unit := "NULL", "NULL"
 	if t.Slice != nil {
@@ -106,26 +118,17 @@ func (db *DB) recount(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant stri
 	if t.BusinessUnit != nil {
 		unit = q(t.BusinessUnit.Column())
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM ccfeed_counts WHERE tbl = ? AND tenant = ?`, t.Name, tenant); err != nil {
-		return fmt.Errorf("store: counting %s: %w", t.Name, err)
-	}
 	var group []string
 	for _, c := range []string{unit, part} {
 		if c != "NULL" {
 			group = append(group, c)
 		}
 	}
-	stmt := fmt.Sprintf(`INSERT INTO ccfeed_counts (tbl, tenant, part, unit, n)
-		SELECT ?, ?, %s, %s, count(*) FROM %s WHERE %s = ?`, part, unit, q(t.Name), q("tenantId"))
+	stmt := fmt.Sprintf(`SELECT ?, ?, %s, %s, count(*) FROM %s WHERE %s = ?`, part, unit, q(t.Name), q("tenantId"))
 	if len(group) > 0 {
-		stmt += " GROUP BY " + strings.Join(group, ", ")
-	} else {
-		stmt += " HAVING count(*) > 0"
+		return stmt + " GROUP BY " + strings.Join(group, ", ")
 	}
-	if _, err := tx.ExecContext(ctx, stmt, t.Name, tenant, tenant); err != nil {
-		return fmt.Errorf("store: counting %s: %w", t.Name, err)
-	}
-	return nil
+	return stmt + " HAVING count(*) > 0"
 }
 
 // recountAll rebuilds every count, for a database from before the counts.
