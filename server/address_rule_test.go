@@ -78,6 +78,11 @@ func TestInsecureCredentialsFromHandler(t *testing.T) {
 					if want := "only accepted over HTTPS"; !strings.Contains(body.Error.Message, want) {
 						t.Errorf("%s: refusal %q does not say %q", via.name, body.Error.Message, want)
 					}
+					// The log names the address the rule saw.
+					host, _, _ := strings.Cut(tc.remote, ":")
+					if !strings.Contains(tc.f.Log.String(), `"client":"`+host+`"`) {
+						t.Errorf("%s: no log line names the refused client %s", via.name, host)
+					}
 				}
 			}
 			req := httptest.NewRequest(http.MethodGet, "http://localhost:8080/odata/Conversations/$count", nil)

@@ -16,6 +16,7 @@ import (
 	"github.com/ccfeed/ccfeed"
 	"github.com/ccfeed/ccfeed/auth"
 	"github.com/ccfeed/ccfeed/internal/feedtest"
+	"github.com/ccfeed/ccfeed/server"
 )
 
 // authBasic is an Authorization header value for HTTP Basic.
@@ -65,9 +66,11 @@ func TestCredentialPlacesLive(t *testing.T) {
 			}
 		})
 	}
-	t.Run("nextLink leaves the query key out", func(t *testing.T) {
-		// Power Query's Web API key credential adds ApiKeyName to every
-		// request it sends, nextLinks included; this walk does the same.
+	// walkKey follows the nextLinks of a query-key request, adding the key
+	// again when addKey (as Power Query's ApiKeyName would, if it applies
+	// it to every request), and checks every row is contoso's.
+	walkKey := func(t *testing.T, f *feedtest.Feed, addKey bool, check func(t *testing.T, page int, link string)) {
+		t.Helper()
 		var got []string
 		pages := 0
 		for next := f.URL + "Conversations?$select=id&$filter=id%20ne%20%27x%27&" + q; next != ""; pages++ {
@@ -79,18 +82,14 @@ func TestCredentialPlacesLive(t *testing.T) {
 			if c.NextLink == "" {
 				break
 			}
-			if strings.Contains(c.NextLink, "access_token") || strings.Contains(c.NextLink, tok) {
-				t.Fatalf("nextLink carries the key: %s", c.NextLink)
-			}
 			if !strings.Contains(c.NextLink, "$filter=id%20ne%20%27x%27") {
 				t.Fatalf("nextLink lost the other options: %s", c.NextLink)
 			}
-			if pages == 0 {
-				// Without the key the link is refused: it is the key,
-				// not the link, that grants access.
-				get(t, f, c.NextLink, "").mustStatus(t, http.StatusUnauthorized, "nextLink without the key")
+			check(t, pages, c.NextLink)
+			next = c.NextLink
+			if addKey {
+				next += "&" + q
 			}
-			next = c.NextLink + "&" + q
 		}
 		if pages < 2 {
 			t.Fatalf("%d pages: no nextLink to follow", pages)
@@ -103,6 +102,33 @@ func TestCredentialPlacesLive(t *testing.T) {
 				t.Fatalf("row %s through a contoso key", id)
 			}
 		}
+	}
+	t.Run("nextLink keeps the query key", func(t *testing.T) {
+		// Power Query may or may not add ApiKeyName to next-page
+		// requests (Microsoft does not say): a link with the key works
+		// either way, followed as it is or with the key added again.
+		for _, addKey := range []bool{false, true} {
+			walkKey(t, f, addKey, func(t *testing.T, _ int, link string) {
+				if !strings.Contains(link, q) {
+					t.Fatalf("nextLink lost the key: %s", link)
+				}
+			})
+		}
+	})
+	t.Run("nextLink leaves the query key out when asked", func(t *testing.T) {
+		out := feedtest.Start(t, f.DB, feedtest.Options{Config: server.Config{KeyOutOfLinks: true}, Auth: func(h *auth.HTTP) {
+			h.Basic, h.KeyParam = true, "access_token"
+		}})
+		walkKey(t, out, true, func(t *testing.T, page int, link string) {
+			if strings.Contains(link, "access_token") || strings.Contains(link, tok) {
+				t.Fatalf("nextLink carries the key: %s", link)
+			}
+			if page == 0 {
+				// Without the key the link is refused: it is the key,
+				// not the link, that grants access.
+				get(t, out, link, "").mustStatus(t, http.StatusUnauthorized, "nextLink without the key")
+			}
+		})
 	})
 	t.Run("nextLink keeps custom options of a header credential", func(t *testing.T) {
 		// Only the parameter the credential came in is left out.

@@ -233,6 +233,12 @@ func (s *Server) logRequest(r *http.Request, inf *info) {
 	if inf.errCode != "" {
 		ev = ev.Str("error", inf.errCode)
 	}
+	if inf.status == http.StatusUnauthorized {
+		// Which address a refused credential came from: the address rule
+		// (Basic and URL keys over plain HTTP) depends on it, and behind
+		// Docker it is not the one the user thinks.
+		ev = ev.Str("client", clientAddr(r))
+	}
 	ev.Msg("request")
 }
 

@@ -225,22 +225,20 @@ func validHostPort(h string) bool {
 func (s *Server) serviceRoot(r *http.Request) string { return s.baseURL(r) + "/odata/" }
 
 // nextLink is the request URL with its $skiptoken replaced. Every other
-// parameter is kept as the client sent it, except the credential when it
-// came in the query (Power BI's Web API key): the link would otherwise carry
-// the key into response bodies, and into the logs of anything in between
-// that records them.
+// parameter is kept as the client sent it, the credential included when it
+// came in the query (Power BI's Web API key), unless KeyOutOfLinks.
 //
-// Leaving the key out relies on the client adding it to every request it
-// sends to the source. That is how Power Query's ApiKeyName is documented:
-// the Web API key credential is appended to each request under that
-// parameter name, nextLinks included. (Assumption to be re-checked against
-// Microsoft's documentation; if it were wrong, Power Query would get a 401
-// on the second page and ask for credentials again.) A client that put the
-// key in the URL by hand, such as curl, adds it to each nextLink itself; the
-// $skiptoken is bound to the credential either way.
+// Keeping the key works whatever the client does: one that follows the link
+// as it is sends the key; one that adds its key parameter again (Power
+// Query's ApiKeyName, if it applies it to every request) sends it twice,
+// and the first occurrence, the same key, is the one read. Leaving it out
+// keeps the key out of response bodies and the logs of proxies that record
+// them, but only works with a client known to add the key to next-page
+// requests, which Microsoft's documentation of ApiKeyName does not state:
+// hence an opt-in. The $skiptoken is bound to the credential either way.
 func (s *Server) nextLink(r *http.Request, token string) string {
 	keyParam := ""
-	if p := principalOf(r); p != nil {
+	if p := principalOf(r); p != nil && s.cfg.KeyOutOfLinks {
 		keyParam = p.KeyParam
 	}
 	var parts []string

@@ -85,6 +85,12 @@ type Config struct {
 	// set the scheme and host of links (when PublicURL is not set). Leave
 	// it off unless a proxy in front sets them: any client can send them.
 	TrustProxy bool
+	// KeyOutOfLinks leaves a credential that came as a query parameter
+	// (Power BI's Web API key) out of @odata.nextLink. Off by default: no
+	// Microsoft document says that Power Query adds ApiKeyName to the
+	// next-page requests it sends, and if it did not, refresh would fail on
+	// the second page (see nextLink).
+	KeyOutOfLinks bool
 	// PageSize is the default number of entities per page; MaxPageSize caps
 	// odata.maxpagesize.
 	PageSize    int

@@ -42,6 +42,7 @@ file is refused while the first runs.`, stdout)
 	basic := c.Bool("basic", "CCFEED_BASIC", true, "accept the token as the password of HTTP Basic")
 	keyParam := c.String("api-key-param", "CCFEED_API_KEY_PARAM", "access_token", "query `parameter` that may carry the token (Power BI's ApiKeyName); empty disables")
 	insecureFrom := c.String("insecure-credentials-from", "CCFEED_INSECURE_CREDENTIALS_FROM", "", "comma-separated private `networks` (CIDR) from which Basic and URL keys are accepted over plain HTTP, as from loopback; for a container's own network only")
+	keyOutOfLinks := c.Bool("key-out-of-links", "CCFEED_KEY_OUT_OF_LINKS", false, "leave a token that came in --api-key-param out of @odata.nextLink (only for clients known to add it to every request)")
 	trustProxy := c.Bool("trust-proxy", "CCFEED_TRUST_PROXY", false, "believe X-Forwarded-Proto and X-Forwarded-Host from a TLS-terminating proxy, for HTTPS checks and links")
 	rate := c.Float("rate-limit", "CCFEED_RATE_LIMIT", server.DefaultLimits.Rate, "requests per second per credential")
 	burst := c.Int("burst", "CCFEED_BURST", server.DefaultLimits.Burst, "requests a credential may send at once after a pause")
@@ -124,7 +125,7 @@ file is refused while the first runs.`, stdout)
 		return c.usageErr(fmt.Sprintf("--max-concurrent %d must be below the %d read connections, or one credential could hold them all", *concurrent, db.ReadConns()))
 	}
 	srv := server.New(server.Config{
-		PublicURL: *publicURL, TrustProxy: *trustProxy, PageSize: *pageSize, MaxPageSize: *maxPage,
+		PublicURL: *publicURL, TrustProxy: *trustProxy, KeyOutOfLinks: *keyOutOfLinks, PageSize: *pageSize, MaxPageSize: *maxPage,
 		QueryTimeout: *timeout, PagingSecret: secret,
 		Limits: server.Limits{Rate: *rate, Burst: *burst, MaxConcurrent: *concurrent,
 			TenantConcurrent: *tenantConcurrent, QueueWait: *queueWait},
