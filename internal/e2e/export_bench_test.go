@@ -339,19 +339,11 @@ type server struct {
 type benchPeak struct{ hwm, anon int64 }
 
 // startServer mints a read token for every tenant with `ccfeed token`, then
-// starts `ccfeed serve` on a free loopback port and waits for /healthz.
-func startServer(tb testing.TB, bin, dbPath string) *server {
+// starts `ccfeed serve` on a free loopback port, with any extra flags, and
+// waits for /healthz.
+func startServer(tb testing.TB, bin, dbPath string, extra ...string) *server {
 	tb.Helper()
-	out, err := exec.Command(bin, "token", "--db", dbPath, "--tenant", "*").Output()
-	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
-		}
-		tb.Fatalf("ccfeed token: %v\n%s%s", err, out, stderr)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	tok := strings.TrimSpace(lines[len(lines)-1])
+	tok := cliToken(tb, bin, dbPath, "--tenant", "*")
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -365,8 +357,8 @@ func startServer(tb testing.TB, bin, dbPath string) *server {
 	}
 	// The per-credential rate limit is lifted: these benchmarks measure how
 	// fast the feed answers, not how fast it lets one client ask.
-	cmd := exec.Command(bin, "serve", "--db", dbPath, "--addr", addr, "--demo=false", "--log-format", "json",
-		"--rate-limit", "100000", "--burst", "100000")
+	cmd := exec.Command(bin, append([]string{"serve", "--db", dbPath, "--addr", addr, "--demo=false", "--log-format", "json",
+		"--rate-limit", "100000", "--burst", "100000"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -396,6 +388,21 @@ func startServer(tb testing.TB, bin, dbPath string) *server {
 	}
 	go s.sampleAnon()
 	return s
+}
+
+// cliToken mints a token with `ccfeed token` and the given flags.
+func cliToken(tb testing.TB, bin, dbPath string, flags ...string) string {
+	tb.Helper()
+	out, err := exec.Command(bin, append([]string{"token", "--db", dbPath}, flags...)...).Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		tb.Fatalf("ccfeed token: %v\n%s%s", err, out, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // sampleAnon records the largest RssAnon until the process ends.
