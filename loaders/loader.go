@@ -199,3 +199,14 @@ func resolveLocal(t time.Time, loc *time.Location) time.Time {
 	}
 	return time.Date(y, mo, d, h, mi, s, ns, loc)
 }
+
+// MemoryLimit is the soft limit of the Go heap that "ccfeed load" sets (and
+// the load benchmark, to measure what it runs). A load keeps about 40 MB
+// live whatever the file (bounded batches and caches); with the default
+// GOGC the heap grows to twice that between collections, which with
+// SQLite's page cache put the process at 150-170 MB. At 80 MiB the
+// collector runs a little earlier when the heap nears it: 129 MB peak for a
+// million rows (issue 11's measurement); with the people cache of 32K
+// mentions, the two-way load benchmark then peaks at 68 MB of heap instead
+// of 107 MB, for about 15% more CPU (issue 12's).
+const MemoryLimit = 80 << 20

@@ -45,6 +45,8 @@ type LoadTx struct {
 	stageMany map[int]*counted
 	// moved is set once the load has recorded a move (RecordMove).
 	moved bool
+	// stmts are the load's prepared statements (loadtx_stmts.go).
+	stmts map[string]*sql.Stmt
 }
 
 // Load runs fn in one write transaction.
@@ -112,6 +114,7 @@ func (db *DB) loadIn(ctx context.Context, tx *sql.Tx, raw *sqlite3.SQLiteConn, f
 }
 
 func (lt *LoadTx) close() {
+	lt.closeStmts()
 	lt.Writer.Close()
 	for _, s := range []*sql.Stmt{lt.stage, lt.restage} {
 		if s != nil {
@@ -212,7 +215,7 @@ func (lt *LoadTx) Staged(ctx context.Context, tenant, source string, groups []st
 		for _, g := range part {
 			args = append(args, g)
 		}
-		rows, err := lt.tx.QueryContext(ctx, `SELECT grp, payload FROM ccfeed_staging WHERE tenant = ? AND source = ? AND grp IN (`+
+		rows, err := lt.query(ctx, `SELECT grp, payload FROM ccfeed_staging WHERE tenant = ? AND source = ? AND grp IN (`+
 			placeholders(len(part))+`) ORDER BY grp, seq, record`, args...)
 		if err != nil {
 			return err
@@ -307,7 +310,7 @@ func (lt *LoadTx) StagedGroups(ctx context.Context, tenant, source string, group
 		for _, g := range part {
 			args = append(args, g)
 		}
-		rows, err := lt.tx.QueryContext(ctx, `SELECT DISTINCT grp FROM ccfeed_staging WHERE tenant = ? AND source = ? AND grp IN (`+
+		rows, err := lt.query(ctx, `SELECT DISTINCT grp FROM ccfeed_staging WHERE tenant = ? AND source = ? AND grp IN (`+
 			placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return nil, err

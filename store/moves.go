@@ -54,7 +54,7 @@ func (lt *LoadTx) RecordMove(ctx context.Context, tenant, kind string, ref int64
 			ON CONFLICT (tenant, ref, from_id) DO UPDATE SET to_id = excluded.to_id`, []any{tenant, kind, ref, from, to}},
 		{`DELETE FROM ccfeed_moves WHERE tenant = ? AND ref = ? AND from_id = to_id`, []any{tenant, ref}},
 	} {
-		if _, err := lt.tx.ExecContext(ctx, stmt.sql, stmt.args...); err != nil {
+		if _, err := lt.exec(ctx, stmt.sql, stmt.args...); err != nil {
 			return fmt.Errorf("store: recording a move: %w", err)
 		}
 	}

@@ -73,8 +73,15 @@ func (lt *LoadTx) Mention(ctx context.Context, tenant, kind, key string) (Mentio
 		return Mention{}, err
 	}
 	m := Mention{Kind: kind, Key: key}
-	err = lt.tx.QueryRowContext(ctx, `SELECT source, person, fields FROM ccfeed_mentions WHERE tenant = ? AND kind = ? AND mention = ?`,
-		tenant, kind, key).Scan(&m.Source, &m.Person, &m.Fields)
+	// One statement for the mention and its identifiers (a load reads a
+	// mention each time its cache misses): identifiers never contain NUL,
+	// so they travel joined by it.
+	var idents sql.NullString
+	err = lt.queryRow(ctx, `SELECT m.source, m.person, m.fields,
+		(SELECT group_concat(ident, char(0)) FROM (SELECT ident FROM ccfeed_mention_ids AS i
+			WHERE i.tenant = m.tenant AND i.kind = m.kind AND i.mention = m.mention ORDER BY ident))
+		FROM ccfeed_mentions AS m WHERE m.tenant = ? AND m.kind = ? AND m.mention = ?`,
+		tenant, kind, key).Scan(&m.Source, &m.Person, &m.Fields, &idents)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, nil
 	}
@@ -82,9 +89,10 @@ func (lt *LoadTx) Mention(ctx context.Context, tenant, kind, key string) (Mentio
 		return m, fmt.Errorf("store: reading mention: %w", err)
 	}
 	m.Present = true
-	ids, err := lt.IdentsOf(ctx, tenant, kind, []string{key})
-	m.Idents = ids[key]
-	return m, err
+	if idents.Valid && idents.String != "" {
+		m.Idents = strings.Split(idents.String, "\x00")
+	}
+	return m, nil
 }
 
 // PutMention writes a mention's source, person and fields.
@@ -93,7 +101,7 @@ func (lt *LoadTx) PutMention(ctx context.Context, tenant string, m Mention) erro
 	if err != nil {
 		return err
 	}
-	_, err = lt.tx.ExecContext(ctx, `INSERT INTO ccfeed_mentions (tenant, kind, mention, source, person, fields) VALUES (?, ?, ?, ?, ?, ?)
+	_, err = lt.exec(ctx, `INSERT INTO ccfeed_mentions (tenant, kind, mention, source, person, fields) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, kind, mention) DO UPDATE SET source = excluded.source, person = excluded.person, fields = excluded.fields`,
 		tenant, m.Kind, m.Key, m.Source, m.Person, m.Fields)
 	if err != nil {
@@ -108,7 +116,7 @@ func (lt *LoadTx) SetMentionPerson(ctx context.Context, tenant, kind, key, perso
 	if err != nil {
 		return err
 	}
-	_, err = lt.tx.ExecContext(ctx, `UPDATE ccfeed_mentions SET person = ? WHERE tenant = ? AND kind = ? AND mention = ?`, person, tenant, kind, key)
+	_, err = lt.exec(ctx, `UPDATE ccfeed_mentions SET person = ? WHERE tenant = ? AND kind = ? AND mention = ?`, person, tenant, kind, key)
 	return err
 }
 
@@ -120,7 +128,7 @@ func (lt *LoadTx) AddIdents(ctx context.Context, tenant, kind, key string, ident
 		return err
 	}
 	for _, id := range idents {
-		if _, err := lt.tx.ExecContext(ctx, `INSERT OR IGNORE INTO ccfeed_mention_ids (tenant, kind, ident, mention) VALUES (?, ?, ?, ?)`,
+		if _, err := lt.exec(ctx, `INSERT OR IGNORE INTO ccfeed_mention_ids (tenant, kind, ident, mention) VALUES (?, ?, ?, ?)`,
 			tenant, kind, id, key); err != nil {
 			return fmt.Errorf("store: writing identifier: %w", err)
 		}
@@ -135,7 +143,7 @@ func (lt *LoadTx) RemoveIdent(ctx context.Context, tenant, kind, key, ident stri
 	if err != nil {
 		return err
 	}
-	_, err = lt.tx.ExecContext(ctx, `DELETE FROM ccfeed_mention_ids WHERE tenant = ? AND kind = ? AND ident = ? AND mention = ?`,
+	_, err = lt.exec(ctx, `DELETE FROM ccfeed_mention_ids WHERE tenant = ? AND kind = ? AND ident = ? AND mention = ?`,
 		tenant, kind, ident, key)
 	return err
 }
@@ -150,7 +158,7 @@ func (lt *LoadTx) MentionsWith(ctx context.Context, tenant, kind string, idents 
 	}
 	out := map[string][]string{}
 	for _, id := range idents {
-		rows, err := lt.tx.QueryContext(ctx, `SELECT mention FROM ccfeed_mention_ids WHERE tenant = ? AND kind = ? AND ident = ? ORDER BY mention LIMIT ?`,
+		rows, err := lt.query(ctx, `SELECT mention FROM ccfeed_mention_ids WHERE tenant = ? AND kind = ? AND ident = ? ORDER BY mention LIMIT ?`,
 			tenant, kind, id, limit+1)
 		if err != nil {
 			return nil, err
@@ -176,7 +184,7 @@ func (lt *LoadTx) IdentsOf(ctx context.Context, tenant, kind string, keys []stri
 	out := map[string][]string{}
 	err := lt.inBatches(ctx, keys, func(ctx context.Context, part []string) error {
 		args := append([]any{tenant, kind}, anys(part)...)
-		rows, err := lt.tx.QueryContext(ctx, `SELECT mention, ident FROM ccfeed_mention_ids WHERE tenant = ? AND kind = ? AND mention IN (`+
+		rows, err := lt.query(ctx, `SELECT mention, ident FROM ccfeed_mention_ids WHERE tenant = ? AND kind = ? AND mention IN (`+
 			placeholders(len(part))+`) ORDER BY mention, ident`, args...)
 		if err != nil {
 			return err
@@ -208,7 +216,7 @@ func (lt *LoadTx) mentionsWhere(ctx context.Context, tenant, kind, col string, v
 	var out []Mention
 	err := lt.inBatches(ctx, vals, func(ctx context.Context, part []string) error {
 		args := append([]any{tenant, kind}, anys(part)...)
-		rows, err := lt.tx.QueryContext(ctx, `SELECT mention, source, person, fields FROM ccfeed_mentions WHERE tenant = ? AND kind = ? AND `+
+		rows, err := lt.query(ctx, `SELECT mention, source, person, fields FROM ccfeed_mentions WHERE tenant = ? AND kind = ? AND `+
 			col+` IN (`+placeholders(len(part))+`) ORDER BY mention`, args...)
 		if err != nil {
 			return err
@@ -265,7 +273,7 @@ func (lt *LoadTx) DeleteRow(ctx context.Context, set string, tenant, id string) 
 		return err
 	}
 	q := lt.db.Dialect.Quote
-	res, err := lt.tx.ExecContext(ctx, "DELETE FROM "+q(t.Name)+" WHERE "+q("tenantId")+" = ? AND "+q("id")+" = ?", tenant, id)
+	res, err := lt.exec(ctx, "DELETE FROM "+q(t.Name)+" WHERE "+q("tenantId")+" = ? AND "+q("id")+" = ?", tenant, id)
 	if err != nil {
 		return err
 	}

@@ -63,13 +63,13 @@ const pullStateQuery = `SELECT done_to, win_from, win_to, cursor, pages, saved_a
 
 // PullState reads the state of a source inside the load transaction.
 func (lt *LoadTx) PullState(ctx context.Context, tenant, source string) (PullState, error) {
-	return scanPullState(lt.tx.QueryRowContext(ctx, pullStateQuery, tenant, source))
+	return scanPullState(lt.queryRow(ctx, pullStateQuery, tenant, source))
 }
 
 // SavePullState writes the state of a source inside the load transaction,
 // so it commits with the page the transaction loads.
 func (lt *LoadTx) SavePullState(ctx context.Context, tenant, source string, s PullState) error {
-	_, err := lt.tx.ExecContext(ctx, `INSERT INTO ccfeed_pull_state
+	_, err := lt.exec(ctx, `INSERT INTO ccfeed_pull_state
 		(tenant, source, done_to, win_from, win_to, cursor, pages, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, source) DO UPDATE SET done_to = excluded.done_to, win_from = excluded.win_from,
 			win_to = excluded.win_to, cursor = excluded.cursor, pages = excluded.pages, saved_at = excluded.saved_at`,

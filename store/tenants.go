@@ -273,7 +273,7 @@ func (lt *LoadTx) RecordLocalLoad(ctx context.Context, tenant, loadID, source, f
 	if err != nil {
 		return err
 	}
-	_, err = lt.tx.ExecContext(ctx, `INSERT OR REPLACE INTO ccfeed_local_loads (tenant, load_id, source, file, zone) VALUES (?, ?, ?, ?, ?)`,
+	_, err = lt.exec(ctx, `INSERT OR REPLACE INTO ccfeed_local_loads (tenant, load_id, source, file, zone) VALUES (?, ?, ?, ?, ?)`,
 		tenant, loadID, source, file, zone)
 	return err
 }

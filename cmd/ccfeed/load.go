@@ -121,16 +121,10 @@ Create a tenant or set its time zone. Creates the database (empty) when
 	return nil
 }
 
-// loadMemoryLimit is the soft limit of the Go heap of "ccfeed load". A load
-// keeps about 40 MB live whatever the file (bounded batches and caches);
-// with the default GOGC the heap grows to twice that between collections,
-// which with SQLite's page cache put the process at 150-170 MB. At 80 MiB
-// the collector runs a little earlier when the heap nears it: 129 MB peak
-// for a million rows, at no measurable cost in CPU. GOMEMLIMIT overrides it.
-const loadMemoryLimit = 80 << 20
-
+// limitLoadMemory sets the Go heap's soft limit of "ccfeed load"
+// (loaders.MemoryLimit) unless GOMEMLIMIT is set.
 func limitLoadMemory() {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
-		debug.SetMemoryLimit(loadMemoryLimit)
+		debug.SetMemoryLimit(loaders.MemoryLimit)
 	}
 }
