@@ -22,9 +22,13 @@ func declareActivity(b *builder) {
 		"One stay of a conversation in a queue.")
 	// Queue statistics (wait per queue, per queue and day, filtered by
 	// reason, distinct conversations per queue) read this index alone, in
-	// queue order, without touching the wide rows.
-	b.cover(qs, "queue_stats", "aggregations per queue", "queueId", "queuedAtUTC", "queuedAt", "durationInSeconds",
-		"dequeuedReason", "entryType", "conversationId", OwnerBusinessUnitColumn)
+	// queue order, without touching the wide rows. The business unit comes
+	// second so a unit's stays in a queue are ranges of it; the time third,
+	// so the stays of a queue (and unit) arrive in time order and grouping
+	// them by day sorts little (over 2M stays, per queue and day: 1.0-1.2 s
+	// with the time third, 1.45 s with it after the other columns).
+	b.cover(qs, "queue_stats", "aggregations per queue", "queueId", OwnerBusinessUnitColumn, "queuedAtUTC",
+		"dequeuedReason", "entryType", "durationInSeconds", "queuedAt", "conversationId")
 
 	rej := b.table("RejectedEnqueueAttempts", "rejected enqueue attempt",
 		fk("conversationId", "Conversation that could not enter the queue; joins to Conversations.id."),

@@ -48,6 +48,8 @@ var planQuestions = []struct {
 		want: []string{"COVERING INDEX ix_QueueSegments_ownerBusinessUnitId_queuedAtUTC (tenantId=? AND ownerBusinessUnitId=? AND queuedAtUTC>? AND queuedAtUTC<?)"}},
 	{name: "queue segments of a queue", req: "QueueSegments/$count?$filter=queueId eq 'bench:q:7'", count: true,
 		want: []string{"COVERING INDEX ix_QueueSegments_queue_stats (tenantId=? AND queueId=?)"}},
+	{name: "queue segments of a queue, business units", req: "QueueSegments/$count?$filter=queueId eq 'bench:q:7'", count: true, units: true,
+		want: []string{"COVERING INDEX ix_QueueSegments_queue_stats (tenantId=? AND queueId=? AND ownerBusinessUnitId=?)"}},
 	{name: "messages in a month, business units", req: "Messages/$count?$filter=sentAtUTC ge 2026-03-01T00:00:00Z and sentAtUTC lt 2026-04-01T00:00:00Z", count: true, units: true,
 		want: []string{"COVERING INDEX ix_Messages_ownerBusinessUnitId_sentAtUTC (tenantId=? AND ownerBusinessUnitId=? AND sentAtUTC>? AND sentAtUTC<?)"}},
 

@@ -190,16 +190,12 @@ func (db *DB) pageSQL(sc *scope, plan *query.Plan, lay *query.Layout, page query
 	if err != nil {
 		return Fragment{}, err
 	}
-	conds, err := t.where(b, plan.Source, &plan.Shape)
+	if len(lay.Order) == 1 && (plan.Shape.Filter != nil || plan.Shape.Search != nil) {
+		return t.storagePage(b, sel, plan, lay, page)
+	}
+	conds, err := t.pageConds(b, plan, lay, page)
 	if err != nil {
 		return Fragment{}, err
-	}
-	if page.After != nil {
-		f, err := t.keysetAfter(b, lay, page.After)
-		if err != nil {
-			return Fragment{}, err
-		}
-		conds = append(conds, f)
 	}
 	var sb sqlBuilder
 	sb.write("SELECT ").add(sel).write(" FROM ").add(t.from(b)).write(" WHERE ").add(Join(" AND ", conds...))
@@ -215,6 +211,49 @@ func (db *DB) pageSQL(sc *scope, plan *query.Plan, lay *query.Layout, page query
 	}
 	sb.write(" LIMIT ? OFFSET ?")
 	sb.args = append(sb.args, int64(page.Limit)+1, page.Skip)
+	return sb.fragment(), nil
+}
+
+// pageConds are the conditions of the rows of a page, in block b.
+func (t *translator) pageConds(b *block, plan *query.Plan, lay *query.Layout, page query.Page) ([]Fragment, error) {
+	conds, err := t.where(b, plan.Source, &plan.Shape)
+	if err != nil {
+		return nil, err
+	}
+	if page.After != nil {
+		f, err := t.keysetAfter(b, lay, page.After)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, f)
+	}
+	return conds, nil
+}
+
+// storagePage is a filtered page in storage order (no $orderby): the row
+// ids of the page first, from the filter's conditions in their own block,
+// then the rows of those ids. When the index that serves a filter does not
+// give row-id order (a day of chats, by start time), SQLite would otherwise
+// read every row of the range to sort them; this way it sorts the index's
+// row ids and reads only the page's rows (a 1000-row page of a day of 2,700
+// chats: 6.5 ms to 5.4 ms through the feed). Without a filter the rows
+// index gives the order, and the plain query reads the table in sequence:
+// for an export page of 20,000 chats, 24 ms against 38 ms this way.
+func (t *translator) storagePage(b *block, sel Fragment, plan *query.Plan, lay *query.Layout, page query.Page) (Fragment, error) {
+	in := t.newBlock(plan.Var, plan.Set)
+	conds, err := t.pageConds(in, plan, lay, page)
+	if err != nil {
+		return Fragment{}, err
+	}
+	rid := t.col(in.alias, plan.Set.Type.Table.RowID)
+	var ids sqlBuilder
+	ids.write("SELECT ", rid, " FROM ").add(t.from(in)).write(" WHERE ").add(Join(" AND ", conds...))
+	ids.write(" ORDER BY ", rid, " LIMIT ? OFFSET ?")
+	ids.args = append(ids.args, int64(page.Limit)+1, page.Skip)
+	var sb sqlBuilder
+	sb.write("SELECT ").add(sel).write(" FROM ").add(t.from(b)).write(" WHERE ").add(t.scopeOf(b.alias, plan.Set))
+	sb.write(" AND ", t.col(b.alias, plan.Set.Type.Table.RowID), " IN (").add(ids.fragment()).write(")")
+	sb.write(" ORDER BY c", strconv.Itoa(lay.Order[0]))
 	return sb.fragment(), nil
 }
 

@@ -106,6 +106,11 @@ func openStore(path string) (*store.DB, error) {
 	return store.Open(path, edm.Default(), store.Options{})
 }
 
+// openStoreWith is openStore with the store's options (serve's read pool).
+func openStoreWith(path string, opt store.Options) (*store.DB, error) {
+	return store.Open(path, edm.Default(), opt)
+}
+
 // openExisting opens a database that must already exist. SQLite would
 // create a missing file, so a mistyped --db would otherwise mint a token
 // for, load into, or list an empty new database without a word.

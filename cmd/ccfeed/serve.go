@@ -46,6 +46,7 @@ file is refused while the first runs.`, stdout)
 	trustProxy := c.Bool("trust-proxy", "CCFEED_TRUST_PROXY", false, "believe X-Forwarded-Proto and X-Forwarded-Host from a TLS-terminating proxy, for HTTPS checks and links")
 	rate := c.Float("rate-limit", "CCFEED_RATE_LIMIT", server.DefaultLimits.Rate, "requests per second per credential")
 	burst := c.Int("burst", "CCFEED_BURST", server.DefaultLimits.Burst, "requests a credential may send at once after a pause")
+	readConns := c.Int("read-connections", "CCFEED_READ_CONNECTIONS", 0, "queries that may read at once (0: one per CPU, at least 6); each connection keeps 8 MB of page cache")
 	concurrent := c.Int("max-concurrent", "CCFEED_MAX_CONCURRENT", server.DefaultLimits.MaxConcurrent, "requests of one credential in progress at a time, below the read connections; past it, 429")
 	tenantConcurrent := c.Int("tenant-concurrent", "CCFEED_TENANT_CONCURRENT", 0, "read connections one tenant's requests may hold at once, all its credentials together; past it they wait (0: one less than the read connections)")
 	queueWait := c.Duration("queue-wait", "CCFEED_QUEUE_WAIT", server.DefaultQueueWait, "longest a request waits for a read connection before 503 with Retry-After")
@@ -90,7 +91,10 @@ file is refused while the first runs.`, stdout)
 		return err
 	}
 	defer unlock()
-	db, err := openStore(*dbPath)
+	if *readConns < 0 || *readConns > maxReadConns {
+		return c.usageErr(fmt.Sprintf("--read-connections %d: want 0 (the default) to %d", *readConns, maxReadConns))
+	}
+	db, err := openStoreWith(*dbPath, store.Options{ReadConns: *readConns})
 	if err != nil {
 		return err
 	}
@@ -255,3 +259,7 @@ func banner(ctx context.Context, w io.Writer, db *store.DB, scheme, addr, public
 	fmt.Fprintf(w, "Try it:\n  curl -H 'Authorization: Bearer %s' '%sConversations?$top=3&$select=id,mediaType,startedAtUTC,durationInSeconds'\n\n", tok, root)
 	return nil
 }
+
+// maxReadConns bounds --read-connections: each connection holds its own
+// page cache (8 MB) and file handles.
+const maxReadConns = 256

@@ -83,8 +83,11 @@ func BenchmarkFloor(b *testing.B) {
 	h := &floorHarness{tb: b, cli: &sqliteCLI{path: sqlite3}, db: dbPath, ref: refPath, floors: map[string]floorTiming{}}
 	var results []floorResult
 	// Limits raised for the benchmark: 8 concurrent aggregations of one
-	// credential, and more time than the default minute for each.
-	flags := []string{"--max-concurrent", strconv.Itoa(2 * concurrentCopies), "--query-timeout", "10m"}
+	// credential (read connections for them all, and the credential's
+	// allowance below them), and more time than the default minute for
+	// each.
+	flags := []string{"--read-connections", strconv.Itoa(4 * concurrentCopies),
+		"--max-concurrent", strconv.Itoa(2 * concurrentCopies), "--query-timeout", "10m"}
 	func() {
 		srv := startServer(b, bin, dbPath, flags...)
 		defer srv.kill()

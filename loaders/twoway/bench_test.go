@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -54,6 +55,7 @@ func BenchmarkLoad(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
 					db := feedtest.OpenDB(b)
+					dropIndexes(b, db)
 					if prefill == "other-sources" {
 						loadOtherSources(b, db, dir)
 					}
@@ -96,6 +98,51 @@ func BenchmarkLoad(b *testing.B) {
 			})
 		}
 	}
+}
+
+// dropIndexes drops the indexes CCFEED_BENCH_WITHOUT_INDEXES names
+// (comma-separated, or "all" for every model index but the unique keys
+// and those the copy triggers seek by), to measure what each costs a load:
+//
+//	CCFEED_BENCH_WITHOUT_INDEXES=ix_Messages_rows go test ... -bench Load ./loaders/twoway/
+func dropIndexes(b *testing.B, db *store.DB) {
+	b.Helper()
+	list := os.Getenv("CCFEED_BENCH_WITHOUT_INDEXES")
+	if list == "" {
+		return
+	}
+	raw, err := sql.Open("sqlite3", "file:"+db.Path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	var names []string
+	if list == "all" {
+		via := map[string]bool{}
+		for _, t := range edm.Default().Tables {
+			for _, c := range t.Columns {
+				if c.Copy != nil {
+					via[t.Name+"."+c.Copy.Via.Name] = true
+				}
+			}
+		}
+		for _, t := range edm.Default().Tables {
+			for _, x := range t.Indexes {
+				if len(x.Columns) > 1 && via[t.Name+"."+x.Columns[1].Name] {
+					continue
+				}
+				names = append(names, x.Name)
+			}
+		}
+	} else {
+		names = strings.Split(list, ",")
+	}
+	for _, n := range names {
+		if _, err := raw.Exec(`DROP INDEX "` + strings.ReplaceAll(strings.TrimSpace(n), `"`, `""`) + `"`); err != nil {
+			b.Fatalf("CCFEED_BENCH_WITHOUT_INDEXES: %v", err)
+		}
+	}
+	b.Logf("without %d indexes: %s", len(names), strings.Join(names, ", "))
 }
 
 // loadOtherSources loads a LivePerson page, Buzzeasy Users and Agents, a

@@ -2,12 +2,14 @@
 -- tenants: contoso, fabrikam
 
 -- page: limit 50, after (first page)
-SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (strftime('%Y-%m-%d', (t1."startedAtUTC") / 1000.0, 'unixepoch') = ?) ORDER BY c1 LIMIT ? OFFSET ?
+SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."rid" IN (SELECT t2."rid" FROM "Conversations" AS t2 WHERE t2."tenantId" IN (?, ?) AND (strftime('%Y-%m-%d', (t2."startedAtUTC") / 1000.0, 'unixepoch') = ?) ORDER BY t2."rid" LIMIT ? OFFSET ?) ORDER BY c1
 --   ?1 = "contoso"
 --   ?2 = "fabrikam"
---   ?3 = "2026-09-01"
---   ?4 = int64(51)
---   ?5 = int64(0)
+--   ?3 = "contoso"
+--   ?4 = "fabrikam"
+--   ?5 = "2026-09-01"
+--   ?6 = int64(51)
+--   ?7 = int64(0)
 
 -- count
 SELECT COUNT(*) FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND (strftime('%Y-%m-%d', (t1."startedAtUTC") / 1000.0, 'unixepoch') = ?)
