@@ -2,10 +2,10 @@ package store
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/klauspost/compress/flate"
 	"io"
 	"sync"
 
@@ -203,6 +203,18 @@ func (lt *LoadTx) StageMany(ctx context.Context, tenant, source string, recs []S
 
 // Staged calls fn for every staged record of the given groups, grouped and
 // in seq order within a group.
+// StagedCount is how many records a group has staged: an indexed count,
+// without reading or unpacking their payloads.
+func (lt *LoadTx) StagedCount(ctx context.Context, tenant, source, group string) (int, error) {
+	ctx, err := stmtContext(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = lt.queryRow(ctx, `SELECT count(*) FROM ccfeed_staging WHERE tenant = ? AND source = ? AND grp = ?`, tenant, source, group).Scan(&n)
+	return n, err
+}
+
 func (lt *LoadTx) Staged(ctx context.Context, tenant, source string, groups []string, fn func(group string, payload []byte) error) error {
 	ctx, err := stmtContext(ctx)
 	if err != nil {

@@ -347,12 +347,15 @@ func (l *loader) row(rec *record) error {
 	if err != nil || !isNew {
 		return err
 	}
+	if only, err := b.OnlyCopy(rkey); err != nil || only {
+		if err != nil {
+			return err
+		}
+		return b.Put(r)
+	}
 	copies, err := b.Copies(rkey)
 	if err != nil {
 		return err
-	}
-	if len(copies) <= 1 {
-		return b.Put(r)
 	}
 	type version struct {
 		row   *store.Row

@@ -36,12 +36,15 @@ func (l *loader) interaction(raw []byte, line int64) error {
 	if err != nil || !isNew {
 		return err
 	}
+	if only, err := b.OnlyCopy(record); err != nil || only {
+		if err != nil {
+			return err
+		}
+		return l.write(ix)
+	}
 	copies, err := b.Copies(record)
 	if err != nil {
 		return err
-	}
-	if len(copies) <= 1 {
-		return l.write(ix)
 	}
 	type versioned struct {
 		ix   *interaction

@@ -92,12 +92,15 @@ func (l *loader) load(id string, raw json.RawMessage, first *conv) error {
 	if err != nil || !isNew {
 		return err
 	}
+	if only, err := b.OnlyCopy(copyRecord(id)); err != nil || only {
+		if err != nil {
+			return err
+		}
+		return first.derive()
+	}
 	copies, err := b.Copies(copyRecord(id))
 	if err != nil {
 		return err
-	}
-	if len(copies) <= 1 {
-		return first.derive()
 	}
 	type versioned struct {
 		c    *conv
