@@ -29,10 +29,10 @@ func declareActivity(b *builder) {
 	// with the time third, 1.45 s with it after the other columns).
 	b.cover(qs, "queue_stats", "aggregations per queue", "queueId", OwnerBusinessUnitColumn, "queuedAtUTC",
 		"dequeuedReason", "entryType", "durationInSeconds", "queuedAt", "conversationId")
-	// How stays end (abandons, timeouts, transfers), by what put them in
-	// the queue, over their durations: a seek on the reason instead of a
-	// pass over every stay.
-	b.cover(qs, "outcomes", "aggregations by outcome", "dequeuedReason", "entryType", "durationInSeconds", OwnerBusinessUnitColumn)
+	// How stays end (abandons, timeouts, transfers), per queue or by what
+	// put them in the queue, over their durations: a seek on the reason
+	// instead of a pass over every stay, queues in order.
+	b.cover(qs, "outcomes", "aggregations by outcome", "dequeuedReason", "queueId", "entryType", "durationInSeconds", OwnerBusinessUnitColumn)
 
 	rej := b.table("RejectedEnqueueAttempts", "rejected enqueue attempt",
 		fk("conversationId", "Conversation that could not enter the queue; joins to Conversations.id."),

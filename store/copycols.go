@@ -121,9 +121,10 @@ func (db *DB) copyTriggers() map[string]string {
 	return out
 }
 
-// dropCopyTriggers removes every copy trigger (reconcile makes them again).
+// dropCopyTriggers removes every copy and count trigger (reconcile makes
+// them again).
 func (db *DB) dropCopyTriggers(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'ccfeed_copy_%'")
+	rows, err := tx.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'ccfeed_copy_%' OR name LIKE 'ccfeed_count_%')")
 	if err != nil {
 		return err
 	}
@@ -148,10 +149,11 @@ func (db *DB) dropCopyTriggers(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// reconcileCopies creates the copy triggers (dropped at the start of
-// reconcile).
+// reconcileCopies creates the copy and count triggers (dropped at the
+// start of reconcile).
 func (db *DB) reconcileCopies(ctx context.Context, tx *sql.Tx) error {
 	want := db.copyTriggers()
+	maps.Copy(want, db.countTriggers())
 	for _, n := range slices.Sorted(maps.Keys(want)) {
 		if _, err := tx.ExecContext(ctx, want[n]); err != nil {
 			return fmt.Errorf("store: trigger %s: %w", n, err)

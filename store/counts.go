@@ -14,11 +14,19 @@ import (
 // Row counts kept with the data. "How many Chats" (Power BI asks before
 // every refresh) is a count over a range of an index in SQLite: about 35
 // ns a row, 35 ms for a million chats, where a plain table of those ids
-// counts in a third of that by summing its pages. So every write
-// transaction recounts what it wrote, per table and tenant, by slice and
-// business unit, and an unfiltered count sums a few rows of ccfeed_counts.
-// The recount runs in the transaction that changed the rows: a reader sees
-// the counts of the rows it sees, never others.
+// counts in a fraction of that by summing its pages. So every write
+// transaction brings the counts of what it wrote up to date, per table and
+// tenant, by slice and business unit, and an unfiltered count sums a few
+// rows of ccfeed_counts. This happens in the transaction that changed the
+// rows: a reader sees the counts of the rows it sees, never others.
+//
+// Most loads only add rows, and new rows have row ids above any the table
+// had when the transaction began, so the counts grow by a count of those
+// (a range of the table's row ids, whatever its size). Rows whose slice or
+// business unit changes (a conversation moved to another unit, and with it
+// the copies on its messages), and deleted rows, are rare: a trigger notes
+// the table and tenant in ccfeed_count_changes, and those are counted
+// again in full.
 //
 // part is the slice column's value (NULL for a table without slice, or a
 // row without a value); unit the row's business unit column
@@ -33,24 +41,75 @@ func init() {
 			n      INTEGER NOT NULL
 		)`,
 		`CREATE INDEX IF NOT EXISTS ix_counts ON ccfeed_counts (tbl, tenant)`,
+		`CREATE TABLE IF NOT EXISTS ccfeed_count_changes (
+			tbl    TEXT NOT NULL,
+			tenant TEXT NOT NULL,
+			PRIMARY KEY (tbl, tenant)
+		) WITHOUT ROWID`,
 	)
 }
 
-// touch notes that a transaction changed rows of t for tenant: their
-// counts are recounted before it commits. Rows that copy a business unit
-// from t's rows (edm.Copy) may have changed with them.
-func (w *Writer) touch(t *edm.Table, tenant string) {
+// countedColumns are the columns a table's counts are kept by.
+func countedColumns(t *edm.Table) []*edm.Property {
+	var out []*edm.Property
+	for _, c := range []*edm.Property{t.Slice, t.BusinessUnit} {
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// countTriggers note the rows whose slice or business unit changes, by
+// name (see above).
+func (db *DB) countTriggers() map[string]string {
+	q := db.Dialect.Quote
+	out := map[string]string{}
+	for _, t := range db.Model.Tables {
+		cols := countedColumns(t)
+		if len(cols) == 0 {
+			continue
+		}
+		var names, changed []string
+		for _, c := range cols {
+			names = append(names, q(c.Column()))
+			changed = append(changed, "old."+q(c.Column())+" IS NOT new."+q(c.Column()))
+		}
+		name := "ccfeed_count_" + t.Name
+		out[name] = fmt.Sprintf("CREATE TRIGGER %s AFTER UPDATE OF %s ON %s WHEN %s BEGIN "+
+			"INSERT OR IGNORE INTO ccfeed_count_changes (tbl, tenant) VALUES (%s, new.%s); END",
+			q(name), strings.Join(names, ", "), q(t.Name), strings.Join(changed, " OR "), sqlString(t.Name), q("tenantId"))
+	}
+	return out
+}
+
+// touch notes that a transaction writes rows of t for tenant: their counts
+// are brought up to date before it commits. The first time it meets t, it
+// notes the table's highest row id: the rows it adds are above it. Rows
+// that copy a business unit from t's rows (edm.Copy) may change with them.
+func (w *Writer) touch(ctx context.Context, t *edm.Table, tenant string) error {
 	k := touched{t, tenant}
 	if _, ok := w.touched[k]; ok {
-		return
+		return nil
 	}
 	if w.touched == nil {
-		w.touched = map[touched]struct{}{}
+		w.touched, w.marks = map[touched]struct{}{}, map[*edm.Table]int64{}
+	}
+	if _, ok := w.marks[t]; !ok {
+		var mark int64
+		q := w.db.Dialect.Quote
+		if err := w.tx.QueryRowContext(ctx, "SELECT coalesce(max("+q(ridColumn)+"), 0) FROM "+q(t.Name)).Scan(&mark); err != nil {
+			return fmt.Errorf("store: counting %s: %w", t.Name, err)
+		}
+		w.marks[t] = mark
 	}
 	w.touched[k] = struct{}{}
 	for _, c := range w.db.copyChildren(t) {
-		w.touch(c, tenant)
+		if err := w.touch(ctx, c, tenant); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 type touched struct {
@@ -58,29 +117,108 @@ type touched struct {
 	tenant string
 }
 
-// recountTouched recounts every (table, tenant) the transaction changed.
+// recountTouched brings the counts of what the transaction wrote up to
+// date: a full count where a slice or unit changed or a row was deleted,
+// else the rows added.
 func (w *Writer) recountTouched(ctx context.Context) error {
+	full := map[touched]bool{}
+	rows, err := w.tx.QueryContext(ctx, `SELECT tbl, tenant FROM ccfeed_count_changes`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var tbl, tenant string
+		if err := rows.Scan(&tbl, &tenant); err != nil {
+			rows.Close()
+			return err
+		}
+		for _, t := range w.db.Model.Tables {
+			if t.Name == tbl {
+				full[touched{t, tenant}] = true
+				w.touched[touched{t, tenant}] = struct{}{}
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	keys := slices.SortedFunc(maps.Keys(w.touched), func(a, b touched) int {
 		if a.t.Name != b.t.Name {
 			return compareStrings(a.t.Name, b.t.Name)
 		}
 		return compareStrings(a.tenant, b.tenant)
 	})
-	changed := func(t *edm.Table) bool {
-		c := w.Counts[t.Name]
-		return c != nil && c.Inserted+c.Updated+c.Deleted > 0
-	}
 	for _, k := range keys {
-		// Rows given but all unchanged (a file loaded again) leave the
-		// counts as they are, unless an owner of copies changed.
-		if !changed(k.t) && !slices.ContainsFunc(copyColumns(k.t), func(c *edm.Property) bool { return changed(c.Copy.From.Table()) }) {
-			continue
+		c := w.Counts[k.t.Name]
+		mark, known := w.marks[k.t]
+		switch {
+		case full[k] || !known || c != nil && c.Deleted > 0:
+			err = w.db.recount(ctx, w.tx, k.t, k.tenant)
+		case c != nil && c.Inserted > 0:
+			err = w.db.countAdded(ctx, w.tx, k.t, k.tenant, mark)
 		}
-		if err := w.db.recount(ctx, w.tx, k.t, k.tenant); err != nil {
+		if err != nil {
+			return err
+		}
+	}
+	if len(full) > 0 {
+		if _, err := w.tx.ExecContext(ctx, `DELETE FROM ccfeed_count_changes`); err != nil {
 			return err
 		}
 	}
 	clear(w.touched)
+	clear(w.marks)
+	return nil
+}
+
+// countAdded adds to the counts of t's rows of one tenant the rows above
+// row id mark.
+func (db *DB) countAdded(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant string, mark int64) error {
+	q := db.Dialect.Quote
+	part, unit := "NULL", "NULL"
+	if t.Slice != nil {
+		part = q(t.Slice.Column())
+	}
+	if t.BusinessUnit != nil {
+		unit = q(t.BusinessUnit.Column())
+	}
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %s, %s, count(*) FROM %s WHERE %s > ? AND %s = ? GROUP BY 1, 2`,
+		part, unit, q(t.Name), q(ridColumn), q("tenantId")), mark, tenant)
+	if err != nil {
+		return fmt.Errorf("store: counting %s: %w", t.Name, err)
+	}
+	type group struct {
+		part, unit sql.NullString
+		n          int64
+	}
+	var groups []group
+	for rows.Next() {
+		var g group
+		if err := rows.Scan(&g.part, &g.unit, &g.n); err != nil {
+			rows.Close()
+			return err
+		}
+		groups = append(groups, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		res, err := tx.ExecContext(ctx, `UPDATE ccfeed_counts SET n = n + ? WHERE tbl = ? AND tenant = ? AND part IS ? AND unit IS ?`,
+			g.n, t.Name, tenant, g.part, g.unit)
+		if err != nil {
+			return fmt.Errorf("store: counting %s: %w", t.Name, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_counts (tbl, tenant, part, unit, n) VALUES (?, ?, ?, ?, ?)`,
+			t.Name, tenant, g.part, g.unit, g.n); err != nil {
+			return fmt.Errorf("store: counting %s: %w", t.Name, err)
+		}
+	}
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -143,6 +144,9 @@ type DB struct {
 	identity fileIdentity
 	// readConns is the size of the read pool.
 	readConns int
+	// loads counts the load transactions this process committed (see
+	// Loads).
+	loads atomic.Int64
 }
 
 // Options tune Open.
@@ -298,11 +302,22 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.read.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n)
 }
 
-// Optimize refreshes the planner's statistics after large writes.
+// Optimize refreshes the planner's statistics after large writes (SQLite
+// analyzes the tables whose size changed much since, within a bounded
+// number of rows per index). Without them the planner guesses, and the
+// indexes chosen for the standard questions (edm.Table.Indexes) need it
+// to see, for example, that a filter on a date range reads few rows.
 func (db *DB) Optimize(ctx context.Context) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
 	_, err := db.write.ExecContext(ctx, "PRAGMA optimize")
 	return err
 }
+
+// Loads counts the load transactions committed by this process: a server
+// refreshes the planner's statistics (Optimize) after its inbox or pulls
+// loaded something.
+func (db *DB) Loads() int64 { return db.loads.Load() }
 
 // CheckpointWAL copies what the write-ahead log holds into the database
 // file as far as readers allow (a passive checkpoint: it waits for no one),

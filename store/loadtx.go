@@ -86,6 +86,7 @@ func (db *DB) Load(ctx context.Context, fn func(lt *LoadTx) error) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	db.loads.Add(1)
 	db.forgetTenants()
 	return nil
 }

@@ -279,7 +279,9 @@ func (lt *LoadTx) DeleteRow(ctx context.Context, set string, tenant, id string) 
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
 		lt.counts(t).Deleted += int(n)
-		lt.touch(t, tenant)
+		if err := lt.touch(ctx, t, tenant); err != nil {
+			return err
+		}
 	}
 	return nil
 }

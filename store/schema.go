@@ -183,6 +183,7 @@ func (db *DB) schemaFingerprint() string {
 		}
 	}
 	trig := db.copyTriggers()
+	maps.Copy(trig, db.countTriggers())
 	for _, n := range slices.Sorted(maps.Keys(trig)) {
 		h.Write([]byte(trig[n]))
 	}

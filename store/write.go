@@ -109,6 +109,9 @@ type Writer struct {
 	// touched are the (table, tenant) pairs whose rows changed: their
 	// counts are redone before the transaction commits (counts.go).
 	touched map[touched]struct{}
+	// marks are the highest row id of each table touched, when first
+	// touched: the rows the transaction adds are above it.
+	marks map[*edm.Table]int64
 }
 
 // Counts tallies outcomes.
@@ -299,7 +302,9 @@ func (w *Writer) rowValues(ctx context.Context, r *Row) ([]any, string, error) {
 		w.vals = make([]any, len(t.Columns))
 	}
 	vals := w.vals[:len(t.Columns)]
-	w.touch(t, tenant)
+	if err := w.touch(ctx, t, tenant); err != nil {
+		return nil, "", err
+	}
 	for i, c := range t.Columns {
 		vals[i] = storageValue(c, r.Values[i])
 		if c.Copy != nil {
