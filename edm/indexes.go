@@ -16,8 +16,15 @@ type Index struct {
 	// pages that ask for none (see RowID).
 	Rows bool
 	// Why names the questions the index is for.
-	Why  string
-	kept bool
+	Why string
+	// NotNull, when set, leaves out the rows whose column is NULL (a
+	// partial index). Every question that seeks the index names a value
+	// of the column (a foreign key, a business unit, a queue), which
+	// implies it is not NULL; and a load whose rows leave it empty (a
+	// two-way report has no queue, no business unit, and no agent on a
+	// customer's message) then skips the index.
+	NotNull *Property
+	kept    bool
 }
 
 // Copy marks an internal column that the store keeps equal to From of the
@@ -42,13 +49,20 @@ const RowIDColumn = "rid"
 // names after tenantId. Names may include columns added at build time
 // (ownerBusinessUnitId).
 func (b *builder) cover(t *Table, name, why string, columns ...string) {
-	b.covers = append(b.covers, coverDecl{t, name, why, columns})
+	b.covers = append(b.covers, coverDecl{t, name, why, columns, false})
+}
+
+// coverSet is cover for an index that serves only questions naming a
+// value of its first column: rows without one are left out (Index.NotNull).
+func (b *builder) coverSet(t *Table, name, why string, columns ...string) {
+	b.covers = append(b.covers, coverDecl{t, name, why, columns, true})
 }
 
 type coverDecl struct {
 	t         *Table
 	name, why string
 	columns   []string
+	partial   bool
 }
 
 // businessUnits decides which column narrows each table's rows for a token
@@ -150,8 +164,10 @@ func (b *builder) chooseIndexes() {
 			lead = append(lead, slice)
 		}
 		var cands []*Index
-		add := func(why string, rows bool, cols ...*Property) {
-			cands = append(cands, &Index{Columns: cols, Rows: rows, Why: why})
+		add := func(why string, rows bool, cols ...*Property) *Index {
+			x := &Index{Columns: cols, Rows: rows, Why: why}
+			cands = append(cands, x)
+			return x
 		}
 		add("unordered pages and exports in storage order", true, lead...)
 		// A sliced table needs each of these twice: led by the slice for
@@ -173,9 +189,9 @@ func (b *builder) chooseIndexes() {
 			if main != nil {
 				cols = append(cols, main)
 			}
-			add("business-unit tokens, with or without a date range", false, cols...)
+			add("business-unit tokens, with or without a date range", false, cols...).NotNull = bu
 			if slice != nil && main != nil {
-				add("business-unit tokens on the whole set", false, tenant, bu, main)
+				add("business-unit tokens on the whole set", false, tenant, bu, main).NotNull = bu
 			}
 		}
 		for _, d := range b.covers {
@@ -191,8 +207,11 @@ func (b *builder) chooseIndexes() {
 				}
 				cols = append(cols, c)
 			}
-			add(d.why, false, cols...)
-			cands[len(cands)-1].Name = "ix_" + t.Name + "_" + d.name
+			x := add(d.why, false, cols...)
+			x.Name = "ix_" + t.Name + "_" + d.name
+			if d.partial && len(cols) > 1 {
+				x.NotNull = cols[1]
+			}
 		}
 		fks := map[*Property]string{}
 		for _, et := range b.m.Types {
@@ -219,7 +238,9 @@ func (b *builder) chooseIndexes() {
 			if c.Ref != nil {
 				cols = append(cols, c.Ref)
 			}
-			add(why, false, cols...)
+			if x := add(why, false, cols...); c.Nullable {
+				x.NotNull = c
+			}
 		}
 		t.Indexes = nil
 		for i, x := range cands {
@@ -239,7 +260,8 @@ func (b *builder) chooseIndexes() {
 // with x's columns; of two equal ones, the first is kept.
 func coveredBy(x *Index, others []*Index) bool {
 	for _, o := range others {
-		if o.Rows || len(o.Columns) < len(x.Columns) {
+		// A partial index serves fewer questions than a whole one.
+		if o.Rows || len(o.Columns) < len(x.Columns) || o.NotNull != nil && o.NotNull != x.NotNull {
 			continue
 		}
 		same := true

@@ -106,7 +106,7 @@ func declareConversations(b *builder) {
 	b.slice(emails, "mediaType", MediaEmail)
 	// A queue's conversations of one medium, in its business units and
 	// over a date range, from the index alone.
-	b.cover(conv, "queue", "filters and counts by queue", "queueId", "mediaType", "businessUnitId", "startedAtUTC")
+	b.coverSet(conv, "queue", "filters and counts by queue", "queueId", "mediaType", "businessUnitId", "startedAtUTC")
 
 	msgs := b.table("Messages", "message",
 		fk("conversationId", "Conversation the message belongs to; joins to Conversations.id."),

@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -169,6 +170,65 @@ func (f *fields) UnmarshalJSON(b []byte) error {
 	}
 	sort.Slice(*f, func(i, j int) bool { return (*f)[i].col < (*f)[j].col })
 	return nil
+}
+
+// fieldsBinary tags the stored form of fields written by encode; older
+// loads stored JSON (MarshalJSON), which begins with '{'.
+const fieldsBinary = 1
+
+// encode is how a mention's fields are stored: a tag byte, then per field
+// its column, value and freshness, lengths as varints. JSON cost a tenth of
+// a two-way load (every customer's mention is written, and read back when
+// the cache lets it go).
+func (f fields) encode() []byte {
+	n := 1
+	for _, x := range f {
+		n += len(x.col) + len(x.V) + 3*binary.MaxVarintLen64
+	}
+	b := make([]byte, 1, n)
+	b[0] = fieldsBinary
+	for _, x := range f {
+		b = binary.AppendUvarint(b, uint64(len(x.col)))
+		b = append(b, x.col...)
+		b = binary.AppendUvarint(b, uint64(len(x.V)))
+		b = append(b, x.V...)
+		b = binary.AppendVarint(b, x.F)
+	}
+	return b
+}
+
+// decodeFields reads what encode writes, or the JSON of older loads.
+func decodeFields(b []byte) (fields, error) {
+	if len(b) > 0 && b[0] == '{' {
+		var f fields
+		err := f.UnmarshalJSON(b)
+		return f, err
+	}
+	if len(b) == 0 || b[0] != fieldsBinary {
+		return nil, fmt.Errorf("unknown stored form of a mention's fields")
+	}
+	b = b[1:]
+	var f fields
+	str := func() (string, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return "", false
+		}
+		v := string(b[k : k+int(n)])
+		b = b[k+int(n):]
+		return v, true
+	}
+	for len(b) > 0 {
+		col, ok1 := str()
+		v, ok2 := str()
+		fresh, k := binary.Varint(b)
+		if !ok1 || !ok2 || k <= 0 {
+			return nil, fmt.Errorf("a mention's fields are cut short")
+		}
+		b = b[k:]
+		f = append(f, field{col, obs{V: v, F: fresh}})
+	}
+	return f, nil
 }
 
 // mentionState is a mention a load has met, as it stands.
@@ -400,7 +460,7 @@ func (b *Batch) mentionState(kind, key string) (*mentionState, error) {
 	}
 	st := &mentionState{kind: kind, key: key, source: b.Source, gen: b.people.gen}
 	if m.Present {
-		if err := json.Unmarshal(m.Fields, &st.fields); err != nil {
+		if st.fields, err = decodeFields(m.Fields); err != nil {
 			return nil, fmt.Errorf("loaders: mention %s: %w", key, err)
 		}
 		st.idents = m.Idents
@@ -438,11 +498,8 @@ func (b *Batch) evictPeople() {
 
 // storeMention writes a mention's fields and person.
 func (b *Batch) storeMention(st *mentionState) error {
-	payload, err := json.Marshal(st.fields)
-	if err != nil {
-		return err
-	}
-	err = b.lt.PutMention(b.ctx, b.Tenant, store.Mention{Kind: st.kind, Key: st.key, Source: st.source, Person: st.person, Fields: payload})
+	payload := st.fields.encode()
+	err := b.lt.PutMention(b.ctx, b.Tenant, store.Mention{Kind: st.kind, Key: st.key, Source: st.source, Person: st.person, Fields: payload})
 	st.stored, st.dirty = err == nil, false
 	return err
 }
@@ -681,8 +738,8 @@ func (b *Batch) derivePeople(kind string, persons map[string]bool) error {
 		return err
 	}
 	for _, m := range ms {
-		var f fields
-		if err := json.Unmarshal(m.Fields, &f); err != nil {
+		f, err := decodeFields(m.Fields)
+		if err != nil {
 			return fmt.Errorf("loaders: mention %s: %w", m.Key, err)
 		}
 		byPerson[m.Person] = append(byPerson[m.Person], said{key: m.Key, source: m.Source, fields: f})

@@ -239,34 +239,85 @@ func (db *DB) recount(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant stri
 	if _, err := tx.ExecContext(ctx, `DELETE FROM ccfeed_counts WHERE tbl = ? AND tenant = ?`, t.Name, tenant); err != nil {
 		return fmt.Errorf("store: counting %s: %w", t.Name, err)
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO ccfeed_counts (tbl, tenant, part, unit, n) "+db.recountSQL(t), t.Name, tenant, tenant); err != nil {
-		return fmt.Errorf("store: counting %s: %w", t.Name, err)
+	type key struct{ part, unit sql.NullString }
+	counts := map[key]int64{}
+	var order []key
+	read := func(stmt string) error {
+		rows, err := tx.QueryContext(ctx, stmt, tenant)
+		if err != nil {
+			return fmt.Errorf("store: counting %s: %w", t.Name, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k key
+			var n int64
+			if err := rows.Scan(&k.part, &k.unit, &n); err != nil {
+				return err
+			}
+			if _, ok := counts[k]; !ok {
+				order = append(order, k)
+			}
+			counts[k] += n
+		}
+		return rows.Err()
+	}
+	totals, units := db.recountSQL(t)
+	if err := read(totals); err != nil {
+		return err
+	}
+	if units != "" {
+		// Totals came by slice only (unit NULL); the rows with a unit
+		// are counted apart and taken from those totals.
+		byPart := map[sql.NullString]int64{}
+		before := len(order)
+		if err := read(units); err != nil {
+			return err
+		}
+		for _, k := range order[before:] {
+			byPart[k.part] += counts[k]
+		}
+		for _, k := range order[:before] {
+			counts[k] -= byPart[k.part]
+		}
+	}
+	for _, k := range order {
+		if counts[k] <= 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_counts (tbl, tenant, part, unit, n) VALUES (?, ?, ?, ?, ?)`,
+			t.Name, tenant, k.part, k.unit, counts[k]); err != nil {
+			return fmt.Errorf("store: counting %s: %w", t.Name, err)
+		}
 	}
 	return nil
 }
 
-// recountSQL counts one tenant's rows of t by slice and unit; its
-// arguments are the table's name and the tenant, twice.
-func (db *DB) recountSQL(t *edm.Table) string {
+// recountSQL counts one tenant's rows of t (the argument): totals by slice,
+// from the rows index, and, for a table with business units, the rows that
+// have one by unit and slice, from the business-unit index, which leaves
+// out rows without one (edm.Index.NotNull). Each row read is (part, unit,
+// count).
+func (db *DB) recountSQL(t *edm.Table) (totals, units string) {
 	q := db.Dialect.Quote
-	part, unit := "NULL", "NULL"
+	part := "NULL"
 	if t.Slice != nil {
 		part = q(t.Slice.Column())
 	}
-	if t.BusinessUnit != nil {
-		unit = q(t.BusinessUnit.Column())
+	totals = fmt.Sprintf(`SELECT %s, NULL, count(*) FROM %s WHERE %s = ?`, part, q(t.Name), q("tenantId"))
+	if t.Slice != nil {
+		totals += " GROUP BY " + part
+	} else {
+		totals += " HAVING count(*) > 0"
 	}
-	var group []string
-	for _, c := range []string{unit, part} {
-		if c != "NULL" {
-			group = append(group, c)
+	if bu := t.BusinessUnit; bu != nil {
+		unit := q(bu.Column())
+		units = fmt.Sprintf(`SELECT %s, %s, count(*) FROM %s WHERE %s = ? AND %s IS NOT NULL GROUP BY %s`,
+			part, unit, q(t.Name), q("tenantId"), unit, unit)
+		if t.Slice != nil {
+			units += ", " + part
 		}
 	}
-	stmt := fmt.Sprintf(`SELECT ?, ?, %s, %s, count(*) FROM %s WHERE %s = ?`, part, unit, q(t.Name), q("tenantId"))
-	if len(group) > 0 {
-		return stmt + " GROUP BY " + strings.Join(group, ", ")
-	}
-	return stmt + " HAVING count(*) > 0"
+	return totals, units
 }
 
 // recountAll rebuilds every count, for a database from before the counts.

@@ -243,10 +243,16 @@ func TestWritePlans(t *testing.T) {
 	}
 	for _, name := range []string{"Conversations", "QueueSegments", "Messages"} {
 		tbl := db.Model.Set(name).Type.Table
-		stmt := Fragment{SQL: db.recountSQL(tbl), Args: []any{tbl.Name, "bench", "bench"}}
-		got := explain(t, db, stmt)
-		if strings.Contains(got, "TEMP B-TREE") || !strings.Contains(got, "COVERING INDEX") {
-			t.Errorf("%s: the recount sorts or reads the table:\n%s\n-- for --\n%s", name, got, stmt.SQL)
+		totals, units := db.recountSQL(tbl)
+		for _, q := range []string{totals, units} {
+			if q == "" {
+				continue
+			}
+			stmt := Fragment{SQL: q, Args: []any{"bench"}}
+			got := explain(t, db, stmt)
+			if strings.Contains(got, "TEMP B-TREE") || !strings.Contains(got, "COVERING INDEX") {
+				t.Errorf("%s: the recount sorts or reads the table:\n%s\n-- for --\n%s", name, got, stmt.SQL)
+			}
 		}
 	}
 }

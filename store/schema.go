@@ -481,7 +481,11 @@ func (db *DB) indexSQL(t *edm.Table, x *edm.Index) string {
 	for i, c := range x.Columns {
 		cols[i] = db.Dialect.Quote(c.Column())
 	}
-	return fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", db.Dialect.Quote(x.Name), db.Dialect.Quote(t.Name), strings.Join(cols, ", "))
+	stmt := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", db.Dialect.Quote(x.Name), db.Dialect.Quote(t.Name), strings.Join(cols, ", "))
+	if x.NotNull != nil {
+		stmt += " WHERE " + db.Dialect.Quote(x.NotNull.Column()) + " IS NOT NULL"
+	}
+	return stmt
 }
 
 // indexes lists the indexes of a table: the unique key, then the ones the
