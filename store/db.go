@@ -38,7 +38,12 @@ func registerDriver() {
 			if err := c.RegisterFunc("ccfeed_regexp", regexpMatch, true); err != nil {
 				return err
 			}
-			// Sorts for $orderby on unindexed columns stay in memory.
+			// Temporary b-trees (a GROUP BY's sort, an index being built)
+			// spill to a temporary file past the connection's cache size,
+			// SQLite's default: with temp_store = MEMORY a per-queue-and-day
+			// aggregation over 2M queue stays held 290 MB in the server
+			// (20 MB this way, and no slower). Sorts for $orderby keep only
+			// the page (ORDER BY ... LIMIT), in memory either way.
 			// Memory-mapped reads are off: they were ~10% faster on a full
 			// export, but every mapped page counts in the server's
 			// resident memory, which then grows with the data read
@@ -53,7 +58,7 @@ func registerDriver() {
 			// when the last connection closes. The automatic checkpoint
 			// stays as a backstop at 262,144 pages (1 GiB), so a log left
 			// to grow by some other writer is still bounded.
-			_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; PRAGMA wal_autocheckpoint = 262144", nil)
+			_, err := c.Exec("PRAGMA temp_store = FILE; PRAGMA mmap_size = 0; PRAGMA wal_autocheckpoint = 262144", nil)
 			return err
 		}})
 	})
