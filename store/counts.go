@@ -172,6 +172,14 @@ func (w *Writer) recountTouched(ctx context.Context) error {
 	return nil
 }
 
+// countWindow is how many row ids countAdded groups at once. GROUP BY
+// sorts, and SQLite's sorter keeps up to the page cache's size of records
+// in memory before it spills: over the 2.7 million messages of a 1 GB
+// two-way report that was 47 MB on top of the load. Windows of row ids are
+// range scans of the table, so the total work is the same and the sorter
+// never holds more than a window.
+var countWindow int64 = 1 << 16
+
 // countAdded adds to the counts of t's rows of one tenant the rows above
 // row id mark.
 func (db *DB) countAdded(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant string, mark int64) error {
@@ -183,27 +191,44 @@ func (db *DB) countAdded(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant s
 	if t.BusinessUnit != nil {
 		unit = q(t.BusinessUnit.Column())
 	}
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %s, %s, count(*) FROM %s WHERE %s > ? AND %s = ? GROUP BY 1, 2`,
-		part, unit, q(t.Name), q(ridColumn), q("tenantId")), mark, tenant)
-	if err != nil {
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT max(%s) FROM %s`, q(ridColumn), q(t.Name))).Scan(&last); err != nil {
 		return fmt.Errorf("store: counting %s: %w", t.Name, err)
+	}
+	type key struct{ part, unit sql.NullString }
+	counted := map[key]int64{}
+	var order []key // first seen first, so the writes below do not depend on map order
+	query := fmt.Sprintf(`SELECT %s, %s, count(*) FROM %s WHERE %s > ? AND %s <= ? AND %s = ? GROUP BY 1, 2`,
+		part, unit, q(t.Name), q(ridColumn), q(ridColumn), q("tenantId"))
+	for from := mark; from < last.Int64; from += countWindow {
+		rows, err := tx.QueryContext(ctx, query, from, from+countWindow, tenant)
+		if err != nil {
+			return fmt.Errorf("store: counting %s: %w", t.Name, err)
+		}
+		for rows.Next() {
+			var k key
+			var n int64
+			if err := rows.Scan(&k.part, &k.unit, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			if _, seen := counted[k]; !seen {
+				order = append(order, k)
+			}
+			counted[k] += n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
 	type group struct {
 		part, unit sql.NullString
 		n          int64
 	}
-	var groups []group
-	for rows.Next() {
-		var g group
-		if err := rows.Scan(&g.part, &g.unit, &g.n); err != nil {
-			rows.Close()
-			return err
-		}
-		groups = append(groups, g)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	groups := make([]group, 0, len(order))
+	for _, k := range order {
+		groups = append(groups, group{k.part, k.unit, counted[k]})
 	}
 	for _, g := range groups {
 		res, err := tx.ExecContext(ctx, `UPDATE ccfeed_counts SET n = n + ? WHERE tbl = ? AND tenant = ? AND part IS ? AND unit IS ?`,

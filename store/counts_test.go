@@ -64,6 +64,18 @@ func checkCounts(t *testing.T, db *store.DB, what string) {
 // business unit, a child moving to another conversation, a person deleted)
 // and checks the kept counts and the copies after each step.
 func TestCountsAndCopiesFollowWrites(t *testing.T) {
+	// A window of one row id makes each load's new rows span many windows.
+	for _, window := range []int64{0, 1} {
+		t.Run(fmt.Sprintf("window %d", window), func(t *testing.T) {
+			if window > 0 {
+				defer store.SetCountWindow(window)()
+			}
+			countsFollowWrites(t)
+		})
+	}
+}
+
+func countsFollowWrites(t *testing.T) {
 	db := feedtest.DemoDB(t)
 	checkCounts(t, db, "demo")
 
