@@ -44,6 +44,8 @@ type HTTP struct {
 	// refuses anything but private, loopback and link-local ranges.
 	InsecureFrom []*net.IPNet
 	Now          func() time.Time
+
+	verified verifiedCache
 }
 
 func unauthorized(msg string) *ccfeed.Error {
@@ -211,7 +213,7 @@ func (h *HTTP) local(token string) (*ccfeed.Principal, error) {
 	if h.Now != nil {
 		now = h.Now
 	}
-	p, err := VerifyLocal(h.Keys, token, now())
+	p, err := h.verified.verify(h.Keys, token, now())
 	if err != nil {
 		return nil, badToken(err)
 	}

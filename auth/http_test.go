@@ -30,6 +30,14 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 	return &httpFixture{h: &HTTP{Keys: newRing("dep-A", k), Basic: true, KeyParam: "access_token"}, token: tok, jti: jti}
 }
 
+// variant is a fresh HTTP with the fixture's settings, for a test to change
+// one (an HTTP holds a cache of verified tokens and is not copied).
+func (f *httpFixture) variant() *HTTP {
+	h := f.h
+	return &HTTP{Keys: h.Keys, OIDC: h.OIDC, Realm: h.Realm, Basic: h.Basic, KeyParam: h.KeyParam,
+		TrustProxy: h.TrustProxy, InsecureFrom: h.InsecureFrom, Now: h.Now}
+}
+
 // request builds a GET from remote (host:port) with optional TLS and
 // headers given as name, value pairs.
 func request(target, remote string, withTLS bool, headers ...string) *http.Request {
@@ -107,11 +115,11 @@ func TestCredentialPlaces(t *testing.T) {
 func TestCredentialRefusals(t *testing.T) {
 	f := newHTTPFixture(t)
 	q := url.QueryEscape(f.token)
-	noBasic := *f.h
+	noBasic := f.variant()
 	noBasic.Basic = false
-	noKey := *f.h
+	noKey := f.variant()
 	noKey.KeyParam = ""
-	renamed := *f.h
+	renamed := f.variant()
 	renamed.KeyParam = "ApiKey"
 	for _, tc := range []struct {
 		name    string
@@ -125,9 +133,9 @@ func TestCredentialRefusals(t *testing.T) {
 		{"basic over plain HTTP from afar", f.h, request("/odata/", remote, false, "Authorization", basic("u", f.token)), "only accepted over HTTPS"},
 		{"basic over plain HTTP from a private address", f.h, request("/odata/", privateIP, false, "Authorization", basic("u", f.token)), "only accepted over HTTPS"},
 		{"query key over plain HTTP from afar", f.h, request("/odata/?access_token="+q, remote, false), "only accepted over HTTPS"},
-		{"basic disabled", &noBasic, request("/odata/", remote, true, "Authorization", basic("u", f.token)), "unsupported authorization scheme Basic"},
-		{"query key disabled", &noKey, request("/odata/?access_token="+q, remote, true), "needs an access token"},
-		{"query key under another name", &renamed, request("/odata/?access_token="+q, remote, true), "needs an access token"},
+		{"basic disabled", noBasic, request("/odata/", remote, true, "Authorization", basic("u", f.token)), "unsupported authorization scheme Basic"},
+		{"query key disabled", noKey, request("/odata/?access_token="+q, remote, true), "needs an access token"},
+		{"query key under another name", renamed, request("/odata/?access_token="+q, remote, true), "needs an access token"},
 		{"header and query key both", f.h, request("/odata/?access_token="+q, remote, true, "Authorization", "Bearer "+f.token), "not both"},
 		{"basic without password", f.h, request("/odata/", remote, true, "Authorization", basic("u", "")), "password"},
 		{"basic without colon", f.h, request("/odata/", remote, true, "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(f.token))), "password"},
@@ -166,16 +174,17 @@ func TestCredentialRefusals(t *testing.T) {
 // Power BI's Basic and Web API credentials, and URLs that end up in logs).
 func TestSecureTransport(t *testing.T) {
 	f := newHTTPFixture(t)
-	trusting := *f.h
+	trusting := f.variant()
 	trusting.TrustProxy = true
 	// The compose file's opt-in: the container network's own range.
 	dockerNet, err := ParseNetworks("172.30.83.0/24")
 	if err != nil {
 		t.Fatal(err)
 	}
-	optedIn := *f.h
+	optedIn := f.variant()
 	optedIn.InsecureFrom = dockerNet
-	optedInProxy := optedIn
+	optedInProxy := f.variant()
+	optedInProxy.InsecureFrom = dockerNet
 	optedInProxy.TrustProxy = true
 	for _, tc := range []struct {
 		name   string
@@ -191,32 +200,32 @@ func TestSecureTransport(t *testing.T) {
 		{"127.x loopback", f.h, "127.8.9.10:1", false, "", true},
 		{"remote plain", f.h, remote, false, "", false},
 		{"remote plain claiming https, proxy not trusted", f.h, remote, false, "https", false},
-		{"remote plain, trusted proxy says https", &trusting, remote, false, "https", true},
-		{"trusted proxy says HTTPS in capitals", &trusting, remote, false, "HTTPS", true},
-		{"trusted proxy chain, first hop https", &trusting, remote, false, "https, http", true},
-		{"trusted proxy chain, first hop http", &trusting, remote, false, "http, https", false},
-		{"trusted proxy says http", &trusting, remote, false, "http", false},
+		{"remote plain, trusted proxy says https", trusting, remote, false, "https", true},
+		{"trusted proxy says HTTPS in capitals", trusting, remote, false, "HTTPS", true},
+		{"trusted proxy chain, first hop https", trusting, remote, false, "https, http", true},
+		{"trusted proxy chain, first hop http", trusting, remote, false, "http, https", false},
+		{"trusted proxy says http", trusting, remote, false, "http", false},
 		// A proxy on the same machine connects from loopback: its
 		// "http" must win over the loopback address, or credentials the
 		// client sent in clear would be taken.
-		{"trusted proxy on loopback says http", &trusting, loopback4, false, "http", false},
-		{"trusted proxy on loopback says https", &trusting, loopback4, false, "https", true},
-		{"trusted proxy on loopback, no header", &trusting, loopback4, false, "", true},
-		{"trusted proxy, remote, no header", &trusting, remote, false, "", false},
-		{"TLS wins over a header saying http", &trusting, remote, true, "http", true},
+		{"trusted proxy on loopback says http", trusting, loopback4, false, "http", false},
+		{"trusted proxy on loopback says https", trusting, loopback4, false, "https", true},
+		{"trusted proxy on loopback, no header", trusting, loopback4, false, "", true},
+		{"trusted proxy, remote, no header", trusting, remote, false, "", false},
+		{"TLS wins over a header saying http", trusting, remote, true, "http", true},
 		{"unparsable remote address", f.h, "garbage", false, "", false},
 		// --insecure-credentials-from: the Docker gateway (how the host's
 		// own connections reach a container) is let in, and nothing else
 		// that is not loopback.
 		{"docker gateway, not opted in", f.h, "172.30.83.1:40000", false, "", false},
-		{"docker gateway, opted in", &optedIn, "172.30.83.1:40000", false, "", true},
-		{"last address of the opted-in network", &optedIn, "172.30.83.255:1", false, "", true},
-		{"next network up, opted in elsewhere", &optedIn, "172.30.84.1:40000", false, "", false},
-		{"other private network", &optedIn, privateIP, false, "", false},
-		{"remote, opted in elsewhere", &optedIn, remote, false, "", false},
-		{"loopback still accepted when opted in", &optedIn, loopback4, false, "", true},
-		{"trusted proxy in the opted-in network says http", &optedInProxy, "172.30.83.1:1", false, "http", false},
-		{"v4-mapped v6 form of the gateway", &optedIn, "[::ffff:172.30.83.1]:40000", false, "", true},
+		{"docker gateway, opted in", optedIn, "172.30.83.1:40000", false, "", true},
+		{"last address of the opted-in network", optedIn, "172.30.83.255:1", false, "", true},
+		{"next network up, opted in elsewhere", optedIn, "172.30.84.1:40000", false, "", false},
+		{"other private network", optedIn, privateIP, false, "", false},
+		{"remote, opted in elsewhere", optedIn, remote, false, "", false},
+		{"loopback still accepted when opted in", optedIn, loopback4, false, "", true},
+		{"trusted proxy in the opted-in network says http", optedInProxy, "172.30.83.1:1", false, "http", false},
+		{"v4-mapped v6 form of the gateway", optedIn, "[::ffff:172.30.83.1]:40000", false, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var extra []string

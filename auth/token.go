@@ -92,16 +92,24 @@ var ErrInvalid = errors.New("auth: invalid token")
 
 // VerifyLocal verifies a ccfeed-minted HS256 token and returns its principal.
 func VerifyLocal(ks KeySource, token string, now time.Time) (*ccfeed.Principal, error) {
+	p, _, err := verifyLocal(ks, token, now)
+	return p, err
+}
+
+// verifyLocal is VerifyLocal that also says what a later request with the
+// same token must find unchanged to skip the verification (verifiedCache).
+func verifyLocal(ks KeySource, token string, now time.Time) (*ccfeed.Principal, verifiedToken, error) {
+	v := verifiedToken{audience: ks.Deployment()}
 	// Only HS256: "none" and RSA-signed look-alikes are refused before any
 	// key is used (the alg-confusion attack).
 	if e := checkAlg(token, jwt.SigningMethodHS256.Alg()); e != nil {
-		return nil, e
+		return nil, v, e
 	}
 	var c Claims
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(Issuer),
-		jwt.WithAudience(ks.Deployment()),
+		jwt.WithAudience(v.audience),
 		jwt.WithExpirationRequired(),
 		// No iat check: Mint sets nbf a minute before iat so that a server
 		// whose clock is a little behind the minting machine's accepts a
@@ -115,20 +123,25 @@ func VerifyLocal(ks KeySource, token string, now time.Time) (*ccfeed.Principal, 
 		if !ok {
 			return nil, fmt.Errorf("unknown key id %q", kid)
 		}
+		v.key = k
 		return k.Secret, nil
 	})
 	if err != nil {
-		return nil, classify(err)
+		return nil, v, classify(err)
 	}
 	if c.ID == "" {
-		return nil, invalid(ReasonNoID, nil)
+		return nil, v, invalid(ReasonNoID, nil)
 	}
 	if ks.Revoked(c.ID) {
-		return nil, invalid(ReasonRevoked, nil)
+		return nil, v, invalid(ReasonRevoked, nil)
 	}
 	if len(c.Tenants) == 0 || (c.Scope != ccfeed.ScopeRead && c.Scope != ccfeed.ScopeAdmin) {
-		return nil, invalid(ReasonNoGrant, nil)
+		return nil, v, invalid(ReasonNoGrant, nil)
+	}
+	v.jti = c.ID
+	if c.ExpiresAt != nil {
+		v.expires = c.ExpiresAt.Time
 	}
 	return &ccfeed.Principal{Subject: "token:" + c.ID, Tenants: slices.Clone(c.Tenants),
-		BusinessUnits: slices.Clone(c.BusinessUnits), Scope: c.Scope}, nil
+		BusinessUnits: slices.Clone(c.BusinessUnits), Scope: c.Scope}, v, nil
 }
