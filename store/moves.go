@@ -173,7 +173,7 @@ func (db *DB) pendingMoves(ctx context.Context, tenants []string) (bool, error) 
 		return false, nil
 	}
 	var one int
-	err := db.read.QueryRowContext(ctx, `SELECT 1 FROM ccfeed_moves WHERE tenant IN (`+placeholders(len(tenants))+`) LIMIT 1`, anys(tenants)...).Scan(&one)
+	err := db.read.QueryRowContext(context.WithoutCancel(ctx), `SELECT 1 FROM ccfeed_moves WHERE tenant IN (`+placeholders(len(tenants))+`) LIMIT 1`, anys(tenants)...).Scan(&one)
 	if err == sql.ErrNoRows {
 		return false, nil
 	}

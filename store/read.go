@@ -295,25 +295,7 @@ var errStop = errors.New("stop")
 
 // query runs stmt on a read connection and calls fn per row.
 func (db *DB) query(ctx context.Context, stmt Fragment, ncols int, fn query.RowFunc) error {
-	rows, err := db.read.QueryContext(ctx, db.Dialect.Rebind(stmt.SQL), stmt.Args...)
-	if err != nil {
-		return wrapQueryErr(ctx, err)
-	}
-	defer rows.Close()
-	vals := make([]any, ncols)
-	ptrs := make([]any, ncols)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		if err := fn(vals); err != nil {
-			return err
-		}
-	}
-	return wrapQueryErr(ctx, rows.Err())
+	return wrapQueryErr(ctx, db.rawQuery(ctx, db.Dialect.Rebind(stmt.SQL), stmt.Args, ncols, fn))
 }
 
 // wrapQueryErr turns an interrupted query into the documented limit error
