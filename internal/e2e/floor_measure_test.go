@@ -336,15 +336,12 @@ func (f *floorFeed) ask(q floorQuestion, full bool) (floorAnswer, error) {
 			n += int64(len(page.Value))
 			next = page.NextLink
 		} else {
-			var page struct {
-				Value    []json.RawMessage `json:"value"`
-				NextLink string            `json:"@odata.nextLink"`
-			}
-			if err := json.Unmarshal(body, &page); err != nil {
+			rows, nl, err := countPage(body)
+			if err != nil {
 				return floorAnswer{}, fmt.Errorf("GET %s: %v", link, err)
 			}
-			n += int64(len(page.Value))
-			next = page.NextLink
+			n += rows
+			next = nl
 		}
 		if q.Mode == modeFirstPage {
 			break
