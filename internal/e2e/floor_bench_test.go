@@ -34,9 +34,10 @@ import (
 // rows differ from SQLite's) does.
 //
 // Times are medians: of 5 runs, of 3 for the aggregations and the export,
-// of 25 for a question the feed answers in under 10 ms (see measure). The
-// feed's timed runs read every byte of every page but count rows without
-// decoding them (countPage); the untimed answer run decodes and checks.
+// of 25 for a question answered in under 10 ms, on either side (see
+// measure and floor). The feed's timed runs read every byte of every page
+// but count rows without decoding them (countPage); the untimed answer run
+// decodes and checks.
 // The shell's time is its process's wall time minus that of `SELECT 1` run
 // the same way on the same file. $search is timed beside FTS5's own MATCH
 // on ccfeed's index, with no target.
