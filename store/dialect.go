@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/ccfeed/ccfeed/edm"
@@ -36,6 +37,14 @@ type Dialect interface {
 	Cast(x Fragment, from, to edm.Kind) Fragment
 	// Bool wraps a condition that may be NULL so that it is 0 or 1.
 	Bool(cond Fragment) Fragment
+	// GroupIDs aggregates an integer column into one text value of
+	// comma-separated numbers (the row ids of a storage page, see
+	// idsPage).
+	GroupIDs(col string) string
+	// IDList is a subquery giving the integers of one argument, which
+	// IDListArg makes from a list.
+	IDList() string
+	IDListArg(ids []int64) any
 }
 
 // sqliteDialect spells SQL for SQLite 3.40+ with the math functions compiled
@@ -50,6 +59,23 @@ func (sqliteDialect) Quote(ident string) string {
 }
 
 func (sqliteDialect) Rebind(sql string) string { return sql }
+
+func (sqliteDialect) GroupIDs(col string) string { return "group_concat(" + col + ", ',')" }
+
+func (sqliteDialect) IDList() string { return "SELECT value FROM json_each(?)" }
+
+// IDListArg writes the ids as a JSON array for json_each.
+func (sqliteDialect) IDListArg(ids []int64) any {
+	b := make([]byte, 0, 2+8*len(ids))
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
 
 func (sqliteDialect) ColumnType(k edm.Kind) string {
 	switch k {

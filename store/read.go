@@ -190,7 +190,7 @@ func (db *DB) pageSQL(sc *scope, plan *query.Plan, lay *query.Layout, page query
 	if err != nil {
 		return Fragment{}, err
 	}
-	if len(lay.Order) == 1 && (plan.Shape.Filter != nil || plan.Shape.Search != nil) {
+	if storageOrdered(plan, lay) {
 		return t.storagePage(b, sel, plan, lay, page)
 	}
 	conds, err := t.pageConds(b, plan, lay, page)
@@ -270,8 +270,17 @@ func (db *DB) ReadPage(ctx context.Context, p *ccfeed.Principal, plan *query.Pla
 	return db.readPage(ctx, sc, plan, lay, page, emit)
 }
 
+// storageOrdered reports whether plan's pages are filtered pages in
+// storage order (no $orderby; ordered by the row id alone).
+func storageOrdered(plan *query.Plan, lay *query.Layout) bool {
+	return len(lay.Order) == 1 && (plan.Shape.Filter != nil || plan.Shape.Search != nil)
+}
+
 // readPage runs one page query.
 func (db *DB) readPage(ctx context.Context, sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, emit query.RowFunc) (more bool, err error) {
+	if storageOrdered(plan, lay) {
+		return db.readStoragePage(ctx, sc, plan, lay, page, emit)
+	}
 	stmt, err := db.pageSQL(sc, plan, lay, page)
 	if err != nil {
 		return false, err

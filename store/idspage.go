@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/ccfeed/ccfeed/query"
+)
+
+// A filtered page in storage order needs the smallest row ids among the
+// rows that match. storagePage lets SQLite sort them (ORDER BY rid LIMIT n
+// over the filter's index), and that sort was most of the statement: for a
+// day of 2,740 chats, reading the index took 0.13 ms and sorting its row
+// ids for a 1000-row page 0.7 ms more. When few rows match, readStoragePage
+// gathers all of their row ids in one value instead (0.3 ms), sorts them
+// here, and reads the page's rows by id; when more than idsCapFor match, it
+// reads the page as storagePage does, having spent one bounded scan of
+// the index. Both statements run in one read transaction, so the page is
+// the one a single statement would have given.
+
+// idsCapFor is how many matching row ids a page gathers at most: four
+// times the rows it skips and returns, within 2,048-8,192 ids (8 bytes
+// each). Past it the page is read as storagePage reads it, and the
+// gathering was wasted: 0.3 ms on a 1000-row page of a month of chats
+// (85,000 of them) that takes 6.4 ms, against 0.45 ms saved on a day's.
+// A variable for the tests, which force the fallback with it.
+var idsCapFor = func(page query.Page) int64 {
+	return min(max(4*(page.Skip+int64(page.Limit)+1), 2048), 8192)
+}
+
+// storageIDs is the statement gathering the row ids of a storage page's
+// matching rows (at most max+1 of them) with their number, and the
+// statement of the rows of chosen ids, in row-id order.
+func (t *translator) storageIDs(b *block, sel Fragment, plan *query.Plan, lay *query.Layout, page query.Page, most int64) (ids Fragment, rows func([]int64) Fragment, err error) {
+	in := t.newBlock(plan.Var, plan.Set)
+	conds, err := t.pageConds(in, plan, lay, page)
+	if err != nil {
+		return Fragment{}, nil, err
+	}
+	rid := t.col(in.alias, plan.Set.Type.Table.RowID)
+	var inner sqlBuilder
+	inner.write("SELECT ", rid, " AS r FROM ").add(t.from(in)).write(" WHERE ").add(Join(" AND ", conds...))
+	inner.write(" LIMIT ?")
+	inner.args = append(inner.args, most+1)
+	var sb sqlBuilder
+	sb.write("SELECT ", t.d.GroupIDs("r"), ", count(*) FROM (").add(inner.fragment()).write(")")
+	ids = sb.fragment()
+	rows = func(list []int64) Fragment {
+		var sb sqlBuilder
+		sb.write("SELECT ").add(sel).write(" FROM ").add(t.from(b)).write(" WHERE ").add(t.scopeOf(b.alias, plan.Set))
+		sb.write(" AND ", t.col(b.alias, plan.Set.Type.Table.RowID), " IN (", t.d.IDList(), ")")
+		sb.args = append(sb.args, t.d.IDListArg(list))
+		sb.write(" ORDER BY c", strconv.Itoa(lay.Order[0]))
+		return sb.fragment()
+	}
+	return ids, rows, nil
+}
+
+// readStoragePage reads a filtered page in storage order (see above).
+func (db *DB) readStoragePage(ctx context.Context, sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, emit query.RowFunc) (more bool, err error) {
+	t := newTranslator(db.Dialect, sc)
+	b := t.newBlock(plan.Var, plan.Set)
+	sel, err := t.selectList(b, lay)
+	if err != nil {
+		return false, err
+	}
+	most := idsCapFor(page)
+	idsStmt, rowsStmt, err := t.storageIDs(b, sel, plan, lay, page, most)
+	if err != nil {
+		return false, err
+	}
+	fallback, err := t.storagePage(b, sel, plan, lay, page)
+	if err != nil {
+		return false, err
+	}
+	n := 0
+	emitPage := func(row []any) error {
+		n++
+		if n > page.Limit {
+			more = true
+			return errStop
+		}
+		return emit(row)
+	}
+	err = db.withRawConn(ctx, func(c *readConn) error {
+		return c.inSnapshot(func() error {
+			var list any
+			var matched int64
+			err := c.query(db.Dialect.Rebind(idsStmt.SQL), idsStmt.Args, 2, func(row []any) error {
+				list, matched = row[0], row[1].(int64)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if matched > most {
+				return c.query(db.Dialect.Rebind(fallback.SQL), fallback.Args, len(lay.Cols), emitPage)
+			}
+			ids, err := parseIDs(list)
+			if err != nil {
+				return err
+			}
+			slices.Sort(ids)
+			if page.Skip >= int64(len(ids)) {
+				return nil
+			}
+			ids = ids[page.Skip:]
+			ids = ids[:min(len(ids), page.Limit+1)]
+			stmt := rowsStmt(ids)
+			return c.query(db.Dialect.Rebind(stmt.SQL), stmt.Args, len(lay.Cols), emitPage)
+		})
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	return more, wrapQueryErr(ctx, err)
+}
+
+// parseIDs reads the comma-separated row ids of GroupIDs (NULL when none
+// matched).
+func parseIDs(v any) ([]int64, error) {
+	var s string
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	default:
+		return nil, fmt.Errorf("store: row ids as %T", v)
+	}
+	ids := make([]int64, 0, len(s)/8+1)
+	var n int64
+	digits := false
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			if !digits {
+				return nil, fmt.Errorf("store: row ids %.40q", s)
+			}
+			ids = append(ids, n)
+			n, digits = 0, false
+			continue
+		}
+		c := s[i]
+		if c < '0' || c > '9' {
+			return nil, fmt.Errorf("store: row ids %.40q", s)
+		}
+		n = n*10 + int64(c-'0')
+		digits = true
+	}
+	return ids, nil
+}
