@@ -152,6 +152,8 @@ type DB struct {
 	// loads counts the load transactions this process committed (see
 	// Loads).
 	loads atomic.Int64
+	// sortHints: see readStoragePage.
+	sortHints sortHints
 }
 
 // Options tune Open.

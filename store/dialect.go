@@ -45,6 +45,11 @@ type Dialect interface {
 	// IDListArg makes from a list.
 	IDList() string
 	IDListArg(ids []int64) any
+	// Explain is the statement describing how stmt would run: cols
+	// columns per row, the description in the last one. Sorts reports
+	// whether such a description sorts rows to give an ORDER BY.
+	Explain(stmt string) (sql string, cols int)
+	Sorts(plan []string) bool
 }
 
 // sqliteDialect spells SQL for SQLite 3.40+ with the math functions compiled
@@ -63,6 +68,17 @@ func (sqliteDialect) Rebind(sql string) string { return sql }
 func (sqliteDialect) GroupIDs(col string) string { return "group_concat(" + col + ", ',')" }
 
 func (sqliteDialect) IDList() string { return "SELECT value FROM json_each(?)" }
+
+func (sqliteDialect) Explain(stmt string) (string, int) { return "EXPLAIN QUERY PLAN " + stmt, 4 }
+
+func (sqliteDialect) Sorts(plan []string) bool {
+	for _, line := range plan {
+		if strings.Contains(line, "USE TEMP B-TREE FOR ORDER BY") || strings.Contains(line, "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY") {
+			return true
+		}
+	}
+	return false
+}
 
 // IDListArg writes the ids as a JSON array for json_each.
 func (sqliteDialect) IDListArg(ids []int64) any {

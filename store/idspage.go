@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/ccfeed/ccfeed/query"
 )
@@ -20,6 +22,13 @@ import (
 // reads the page as storagePage does, having spent one bounded scan of
 // the index. Both statements run in one read transaction, so the page is
 // the one a single statement would have given.
+//
+// Only when SQLite would sort: a filter no index serves (a name search)
+// reads the table in row-id order, where the single statement stops at the
+// page's last row, and gathering first would read the table twice (a
+// search over every chat took 1.4 s instead of 0.6 s). Whether it sorts is
+// read from the statement's plan, remembered per statement text for a
+// minute (statistics change after loads).
 
 // idsCapFor is how many matching row ids a page gathers at most: four
 // times the rows it skips and returns, within 2,048-8,192 ids (8 bytes
@@ -87,9 +96,16 @@ func (db *DB) readStoragePage(ctx context.Context, sc *scope, plan *query.Plan, 
 	}
 	err = db.withRawConn(ctx, func(c *readConn) error {
 		return c.inSnapshot(func() error {
+			sorts, err := db.sorts(c, fallback)
+			if err != nil {
+				return err
+			}
+			if !sorts {
+				return c.query(db.Dialect.Rebind(fallback.SQL), fallback.Args, len(lay.Cols), emitPage)
+			}
 			var list any
 			var matched int64
-			err := c.query(db.Dialect.Rebind(idsStmt.SQL), idsStmt.Args, 2, func(row []any) error {
+			err = c.query(db.Dialect.Rebind(idsStmt.SQL), idsStmt.Args, 2, func(row []any) error {
 				list, matched = row[0], row[1].(int64)
 				return nil
 			})
@@ -117,6 +133,53 @@ func (db *DB) readStoragePage(ctx context.Context, sc *scope, plan *query.Plan, 
 		err = nil
 	}
 	return more, wrapQueryErr(ctx, err)
+}
+
+// sortHints remembers, per statement text, whether its plan sorts.
+type sortHints struct {
+	mu sync.Mutex
+	m  map[string]sortHint
+}
+
+type sortHint struct {
+	sorts bool
+	at    time.Time
+}
+
+// sortHintAge is how long a plan's answer is trusted, and sortHintsCap how
+// many are kept (all are dropped when full).
+const (
+	sortHintAge  = time.Minute
+	sortHintsCap = 1024
+)
+
+// sorts reports whether SQLite sorts to run stmt.
+func (db *DB) sorts(c *readConn, stmt Fragment) (bool, error) {
+	h := &db.sortHints
+	now := time.Now()
+	h.mu.Lock()
+	hint, ok := h.m[stmt.SQL]
+	h.mu.Unlock()
+	if ok && now.Sub(hint.at) < sortHintAge {
+		return hint.sorts, nil
+	}
+	explain, cols := db.Dialect.Explain(db.Dialect.Rebind(stmt.SQL))
+	var plan []string
+	err := c.query(explain, stmt.Args, cols, func(row []any) error {
+		plan = append(plan, fmt.Sprint(row[cols-1]))
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	sorts := db.Dialect.Sorts(plan)
+	h.mu.Lock()
+	if h.m == nil || len(h.m) >= sortHintsCap {
+		h.m = make(map[string]sortHint)
+	}
+	h.m[stmt.SQL] = sortHint{sorts: sorts, at: now}
+	h.mu.Unlock()
+	return sorts, nil
 }
 
 // parseIDs reads the comma-separated row ids of GroupIDs (NULL when none

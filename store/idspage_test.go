@@ -177,4 +177,38 @@ func TestStoragePageByIDsPlans(t *testing.T) {
 		}
 		noTableScan(t, got, c.stmt)
 	}
+
+	// Ids are gathered only where SQLite would sort: a day of chats (the
+	// time index), not a filter that reads the table in row-id order.
+	for req, want := range map[string]bool{
+		"Chats?$filter=startedAtUTC ge 2026-03-01T00:00:00Z and startedAtUTC lt 2026-03-02T00:00:00Z": true,
+		"Chats?$filter=startswith(tolower(status),'clo')":                                             false,
+	} {
+		path, raw, _ := strings.Cut(req, "?")
+		rp, err := query.ParsePath(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts, err := query.ParseQuery(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := query.Bind(db.Model, rp, opts, goldenNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lay := query.NewLayout(&plan.Shape)
+		stmt, err := db.pageSQL(&scope{tenants: []string{"bench"}}, plan, lay, query.Page{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sorts bool
+		err = db.withRawConn(context.Background(), func(c *readConn) error {
+			sorts, err = db.sorts(c, stmt)
+			return err
+		})
+		if err != nil || sorts != want {
+			t.Errorf("%s: sorts %v (%v), want %v\n%s", req, sorts, err, want, explain(t, db, stmt))
+		}
+	}
 }
