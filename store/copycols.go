@@ -124,21 +124,8 @@ func (db *DB) copyTriggers() map[string]string {
 // dropCopyTriggers removes every copy and count trigger (reconcile makes
 // them again).
 func (db *DB) dropCopyTriggers(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'ccfeed_copy_%' OR name LIKE 'ccfeed_count_%')")
+	names, err := queryStrings(ctx, tx, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'ccfeed_copy_%' OR name LIKE 'ccfeed_count_%')")
 	if err != nil {
-		return err
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return err
-		}
-		names = append(names, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, n := range names {

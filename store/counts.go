@@ -351,21 +351,8 @@ func (db *DB) recountAll(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	for _, t := range db.Model.Tables {
-		rows, err := tx.QueryContext(ctx, "SELECT DISTINCT "+db.Dialect.Quote("tenantId")+" FROM "+db.Dialect.Quote(t.Name))
+		tenants, err := queryStrings(ctx, tx, "SELECT DISTINCT "+db.Dialect.Quote("tenantId")+" FROM "+db.Dialect.Quote(t.Name))
 		if err != nil {
-			return err
-		}
-		var tenants []string
-		for rows.Next() {
-			var tn string
-			if err := rows.Scan(&tn); err != nil {
-				rows.Close()
-				return err
-			}
-			tenants = append(tenants, tn)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, tn := range tenants {

@@ -21,20 +21,7 @@ func (db *DB) TenantsIfOnlyKind(ctx context.Context, kind string) ([]string, err
 	if other > 0 {
 		return nil, nil
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT "tenantId" FROM "Loads" ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryStrings(ctx, db.read, `SELECT DISTINCT "tenantId" FROM "Loads" ORDER BY 1`)
 }
 
 // demoTokensKey holds, in ccfeed_meta, the ids of the tokens serve printed

@@ -78,19 +78,7 @@ func TestStoragePageByIDs(t *testing.T) {
 	byIDs := idsCapFor
 	defer func() { idsCapFor = byIDs }()
 	for _, req := range requests {
-		path, raw, _ := strings.Cut(req, "?")
-		rp, err := query.ParsePath(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts, err := query.ParseQuery(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := query.Bind(db.Model, rp, opts, goldenNow)
-		if err != nil {
-			t.Fatal(err)
-		}
+		plan := planOf(t, db, req)
 		lay := query.NewLayout(&plan.Shape)
 		if !storageOrdered(plan, lay) {
 			t.Fatalf("%s: not a storage-ordered page", req)
@@ -140,18 +128,7 @@ func head(rows [][]any) [][]any { return rows[:min(len(rows), 3)] }
 // and the rows are read by their ids, without a sort.
 func TestStoragePageByIDsPlans(t *testing.T) {
 	db := planDB(t)
-	rp, err := query.ParsePath("Chats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, err := query.ParseQuery("$filter=startedAtUTC ge 2026-03-01T00:00:00Z and startedAtUTC lt 2026-03-02T00:00:00Z&$select=id,status,startedAt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := query.Bind(db.Model, rp, opts, goldenNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := planOf(t, db, "Chats?$filter=startedAtUTC ge 2026-03-01T00:00:00Z and startedAtUTC lt 2026-03-02T00:00:00Z&$select=id,status,startedAt")
 	lay := query.NewLayout(&plan.Shape)
 	tr := newTranslator(db.Dialect, &scope{tenants: []string{"bench"}})
 	b := tr.newBlock(plan.Var, plan.Set)
@@ -184,19 +161,7 @@ func TestStoragePageByIDsPlans(t *testing.T) {
 		"Chats?$filter=startedAtUTC ge 2026-03-01T00:00:00Z and startedAtUTC lt 2026-03-02T00:00:00Z": true,
 		"Chats?$filter=startswith(tolower(status),'clo')":                                             false,
 	} {
-		path, raw, _ := strings.Cut(req, "?")
-		rp, err := query.ParsePath(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts, err := query.ParseQuery(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := query.Bind(db.Model, rp, opts, goldenNow)
-		if err != nil {
-			t.Fatal(err)
-		}
+		plan := planOf(t, db, req)
 		lay := query.NewLayout(&plan.Shape)
 		stmt, err := db.pageSQL(&scope{tenants: []string{"bench"}}, plan, lay, query.Page{Limit: 1000})
 		if err != nil {

@@ -99,6 +99,26 @@ var planQuestions = []struct {
 		never: []string{"TEMP B-TREE"}},
 }
 
+// planOf parses and binds "Path?query" against db's model (the internal
+// tests' bindRequest).
+func planOf(t *testing.T, db *DB, req string) *query.Plan {
+	t.Helper()
+	path, raw, _ := strings.Cut(req, "?")
+	rp, err := query.ParsePath(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := query.ParseQuery(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := query.Bind(db.Model, rp, opts, goldenNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
 // planDB is a small database of the benchmark's shape, analyzed.
 func planDB(t *testing.T) *DB {
 	t.Helper()
@@ -155,19 +175,7 @@ func TestQueryPlans(t *testing.T) {
 	}
 	for _, q := range planQuestions {
 		t.Run(q.name, func(t *testing.T) {
-			path, raw, _ := strings.Cut(q.req, "?")
-			rp, err := query.ParsePath(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			opts, err := query.ParseQuery(raw)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan, err := query.Bind(db.Model, rp, opts, goldenNow)
-			if err != nil {
-				t.Fatal(err)
-			}
+			plan := planOf(t, db, q.req)
 			sc := &scope{tenants: []string{"bench"}}
 			if q.both {
 				sc.tenants = append(sc.tenants, "small")
@@ -177,6 +185,7 @@ func TestQueryPlans(t *testing.T) {
 			}
 			lay := query.NewLayout(&plan.Shape)
 			var stmt Fragment
+			var err error
 			switch {
 			case q.count:
 				stmt, err = db.countSQL(sc, plan.Var, plan.Source, &plan.Shape)

@@ -69,27 +69,17 @@ func toMentions(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%' AND
+	drop, err := queryStrings(ctx, tx, `SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%' AND
 		(name LIKE '%agentId' OR name LIKE '%AgentId' OR name LIKE '%customerId')`)
 	if err != nil {
 		return err
 	}
-	var drop []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return err
-		}
-		drop = append(drop, n)
-	}
-	rows.Close()
 	for _, n := range drop {
-		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(n, `"`, `""`)+`"`); err != nil {
+		if _, err := tx.ExecContext(ctx, "DROP INDEX "+SQLite.Quote(n)); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // internalTables are the service's own tables, next to the model's.
@@ -358,22 +348,9 @@ func (db *DB) reconcileFTS(ctx context.Context, tx *sql.Tx, t *edm.Table) error 
 // until their source was loaded again.
 func (db *DB) backfillLocal(ctx context.Context, tx *sql.Tx, t *edm.Table, c *edm.Property) error {
 	q := db.Dialect.Quote
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s IS NOT NULL",
+	tenants, err := queryStrings(ctx, tx, fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s IS NOT NULL",
 		q("tenantId"), q(t.Name), q(c.UTC.Column())))
 	if err != nil {
-		return err
-	}
-	var tenants []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
-		tenants = append(tenants, name)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, tenant := range tenants {

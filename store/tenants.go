@@ -29,21 +29,12 @@ func (db *DB) Tenants(ctx context.Context) ([]string, error) {
 	if db.tenants.names != nil && time.Since(db.tenants.at) < tenantCacheTTL {
 		return db.tenants.names, nil
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT name FROM ccfeed_tenants ORDER BY name")
+	names, err := queryStrings(ctx, db.read, "SELECT name FROM ccfeed_tenants ORDER BY name")
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	names := []string{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		names = append(names, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	if names == nil {
+		names = []string{} // non-nil: the cache tells "none" from "not read"
 	}
 	db.tenants.names, db.tenants.at = names, time.Now()
 	return names, nil
