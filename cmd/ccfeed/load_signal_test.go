@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ccfeed/ccfeed/internal/feedtest"
-	"github.com/ccfeed/ccfeed/loaders/twoway"
 )
 
 // TestSignalEndsLoad sends SIGINT, then SIGTERM, to "ccfeed load" in the
@@ -20,47 +19,10 @@ func TestSignalEndsLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and loads 300,000 rows")
 	}
-	bin := binary(t)
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "feed.db")
-	small := filepath.Join(feedtest.RepoRoot(t), "testdata", "twoway", "daily-overlap", "SYNTHETIC_two_way_conversation_report_2024-03-09.csv")
-	createDBWith(t, bin, dbPath)
-	if out, err := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", small).CombinedOutput(); err != nil {
-		t.Fatalf("baseline load: %v\n%s", err, out)
-	}
-	before := counts(t, dbPath)
-	big := filepath.Join(dir, "big.csv")
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := twoway.Synthetic(f, 300_000, 3, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), nil); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	bin, dbPath, big, before := interruptFixture(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			load := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", "--progress", "50ms", big)
-			out := &syncBuffer{}
-			load.Stdout, load.Stderr = out, out
-			if err := load.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer load.Process.Kill()
-			exited := make(chan struct{})
-			go func() { _ = load.Wait(); close(exited) }()
-			deadline := time.Now().Add(2 * time.Minute)
-			for recordsRead(out.String()) < 10_000 {
-				select {
-				case <-exited:
-					t.Fatalf("the load ended before the signal; output:\n%s", out.String())
-				default:
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("the load did not get going; output:\n%s", out.String())
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+			load, out, exited := startLoad(t, bin, dbPath, big)
 			if err := load.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}

@@ -78,27 +78,7 @@ func TestKillDuringLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and loads 300,000 rows")
 	}
-	bin := binary(t)
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "feed.db")
-	small := filepath.Join(feedtest.RepoRoot(t), "testdata", "twoway", "daily-overlap", "SYNTHETIC_two_way_conversation_report_2024-03-09.csv")
-	if out, err := exec.Command(bin, "tenant", "--db", dbPath, "--tenant", "acme").CombinedOutput(); err != nil {
-		t.Fatalf("ccfeed tenant: %v\n%s", err, out)
-	}
-	if out, err := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", small).CombinedOutput(); err != nil {
-		t.Fatalf("baseline load: %v\n%s", err, out)
-	}
-	before := counts(t, dbPath)
-
-	big := filepath.Join(dir, "big.csv")
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := twoway.Synthetic(f, 300_000, 3, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), nil); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	bin, dbPath, big, before := interruptFixture(t)
 
 	tok := mintFor(t, bin, dbPath)
 	// A server over the same file answers while the load runs; it is up
@@ -117,33 +97,11 @@ func TestKillDuringLoad(t *testing.T) {
 		t.Fatalf("before the load, /Messages/$count = %s, want %d", got, before["Messages"])
 	}
 
-	load := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", "--progress", "50ms", big)
-	loadOut := &syncBuffer{}
-	load.Stdout, load.Stderr = loadOut, loadOut
-	if err := load.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// A stopped process ignores everything but SIGKILL: make sure no
-	// failure below leaves it behind, frozen.
-	defer load.Process.Kill()
-	exited := make(chan struct{})
-	go func() { _ = load.Wait(); close(exited) }()
 	// Freeze the load (SIGSTOP) as soon as it reports a first part of the
 	// file read: its transaction is open and holds those rows, and it cannot
-	// run on to its commit however fast this machine is. The file is big
-	// enough that a 50 ms progress tick cannot cover the rest of it.
-	deadline := time.Now().Add(2 * time.Minute)
-	for recordsRead(loadOut.String()) < 10_000 {
-		select {
-		case <-exited:
-			t.Fatalf("the load finished before it could be stopped; output:\n%s", loadOut.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the load did not get going; output:\n%s", loadOut.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	// run on to its commit however fast this machine is. (A stopped process
+	// ignores everything but SIGKILL; startLoad kills it when the test ends.)
+	load, loadOut, exited := startLoad(t, bin, dbPath, big)
 	if err := load.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatalf("stopping the load: %v (did it finish first?); output:\n%s", err, loadOut.String())
 	}
@@ -185,6 +143,63 @@ func TestKillDuringLoad(t *testing.T) {
 	if fmt.Sprint(again) != fmt.Sprint(done) {
 		t.Errorf("loading the same file again changed the store:\n %v\n %v", done, again)
 	}
+}
+
+// interruptFixture is a database holding a small two-way report, its
+// counts, and a 300,000-row report to load into it: big enough that a
+// 50 ms progress tick cannot cover the rest of it once a load is seen
+// under way.
+func interruptFixture(t *testing.T) (bin, dbPath, big string, before map[string]int) {
+	t.Helper()
+	bin = binary(t)
+	dir := t.TempDir()
+	dbPath = filepath.Join(dir, "feed.db")
+	small := filepath.Join(feedtest.RepoRoot(t), "testdata", "twoway", "daily-overlap", "SYNTHETIC_two_way_conversation_report_2024-03-09.csv")
+	createDBWith(t, bin, dbPath)
+	if out, err := exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", small).CombinedOutput(); err != nil {
+		t.Fatalf("baseline load: %v\n%s", err, out)
+	}
+	before = counts(t, dbPath)
+	big = filepath.Join(dir, "big.csv")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := twoway.Synthetic(f, 300_000, 3, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), nil); err != nil {
+		t.Fatal(err)
+	}
+	return bin, dbPath, big, before
+}
+
+// startLoad starts "ccfeed load" of file and returns once it reports
+// 10,000 records read, its transaction open. exited closes when the
+// process ends; the process is killed when the test ends, whatever state
+// the test left it in.
+func startLoad(t *testing.T, bin, dbPath, file string) (load *exec.Cmd, out *syncBuffer, exited <-chan struct{}) {
+	t.Helper()
+	load = exec.Command(bin, "load", "--db", dbPath, "--tenant", "acme", "--progress", "50ms", file)
+	out = &syncBuffer{}
+	load.Stdout, load.Stderr = out, out
+	if err := load.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = load.Process.Kill() })
+	done := make(chan struct{})
+	go func() { _ = load.Wait(); close(done) }()
+	deadline := time.Now().Add(2 * time.Minute)
+	for recordsRead(out.String()) < 10_000 {
+		select {
+		case <-done:
+			t.Fatalf("the load ended before it was seen under way; output:\n%s", out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the load did not get going; output:\n%s", out.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return load, out, done
 }
 
 // recordsRead finds the largest "N records" in progress lines.
