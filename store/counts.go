@@ -195,44 +195,18 @@ func (db *DB) countAdded(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant s
 	if err := tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT max(%s) FROM %s`, q(ridColumn), q(t.Name))).Scan(&last); err != nil {
 		return fmt.Errorf("store: counting %s: %w", t.Name, err)
 	}
-	type key struct{ part, unit sql.NullString }
-	counted := map[key]int64{}
-	var order []key // first seen first, so the writes below do not depend on map order
+	var added countGroups
 	query := fmt.Sprintf(`SELECT %s, %s, count(*) FROM %s WHERE %s > ? AND %s <= ? AND %s = ? GROUP BY 1, 2`,
 		part, unit, q(t.Name), q(ridColumn), q(ridColumn), q("tenantId"))
 	for from := mark; from < last.Int64; from += countWindow {
-		rows, err := tx.QueryContext(ctx, query, from, from+countWindow, tenant)
-		if err != nil {
+		if err := added.read(ctx, tx, query, from, from+countWindow, tenant); err != nil {
 			return fmt.Errorf("store: counting %s: %w", t.Name, err)
 		}
-		for rows.Next() {
-			var k key
-			var n int64
-			if err := rows.Scan(&k.part, &k.unit, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			if _, seen := counted[k]; !seen {
-				order = append(order, k)
-			}
-			counted[k] += n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
 	}
-	type group struct {
-		part, unit sql.NullString
-		n          int64
-	}
-	groups := make([]group, 0, len(order))
-	for _, k := range order {
-		groups = append(groups, group{k.part, k.unit, counted[k]})
-	}
-	for _, g := range groups {
+	for _, g := range added.order {
+		n := added.n[g]
 		res, err := tx.ExecContext(ctx, `UPDATE ccfeed_counts SET n = n + ? WHERE tbl = ? AND tenant = ? AND part IS ? AND unit IS ?`,
-			g.n, t.Name, tenant, g.part, g.unit)
+			n, t.Name, tenant, g.part, g.unit)
 		if err != nil {
 			return fmt.Errorf("store: counting %s: %w", t.Name, err)
 		}
@@ -240,7 +214,7 @@ func (db *DB) countAdded(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant s
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_counts (tbl, tenant, part, unit, n) VALUES (?, ?, ?, ?, ?)`,
-			t.Name, tenant, g.part, g.unit, g.n); err != nil {
+			t.Name, tenant, g.part, g.unit, n); err != nil {
 			return fmt.Errorf("store: counting %s: %w", t.Name, err)
 		}
 	}
@@ -257,6 +231,39 @@ func compareStrings(a, b string) int {
 	return 0
 }
 
+// countKey is one kept count's slice and business unit.
+type countKey struct{ part, unit sql.NullString }
+
+// countGroups sums rows of (part, unit, count) by key, in the order keys
+// first came, so that the writes made from them do not depend on map order.
+type countGroups struct {
+	n     map[countKey]int64
+	order []countKey
+}
+
+func (g *countGroups) read(ctx context.Context, tx *sql.Tx, stmt string, args ...any) error {
+	if g.n == nil {
+		g.n = map[countKey]int64{}
+	}
+	rows, err := tx.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k countKey
+		var n int64
+		if err := rows.Scan(&k.part, &k.unit, &n); err != nil {
+			return err
+		}
+		if _, seen := g.n[k]; !seen {
+			g.order = append(g.order, k)
+		}
+		g.n[k] += n
+	}
+	return rows.Err()
+}
+
 // recount replaces the counts of t's rows of one tenant. The grouping
 // columns lead the business-unit index (or the rows index), so SQLite reads
 // one index in order and sorts nothing.
@@ -264,53 +271,32 @@ func (db *DB) recount(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant stri
 	if _, err := tx.ExecContext(ctx, `DELETE FROM ccfeed_counts WHERE tbl = ? AND tenant = ?`, t.Name, tenant); err != nil {
 		return fmt.Errorf("store: counting %s: %w", t.Name, err)
 	}
-	type key struct{ part, unit sql.NullString }
-	counts := map[key]int64{}
-	var order []key
-	read := func(stmt string) error {
-		rows, err := tx.QueryContext(ctx, stmt, tenant)
-		if err != nil {
-			return fmt.Errorf("store: counting %s: %w", t.Name, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var k key
-			var n int64
-			if err := rows.Scan(&k.part, &k.unit, &n); err != nil {
-				return err
-			}
-			if _, ok := counts[k]; !ok {
-				order = append(order, k)
-			}
-			counts[k] += n
-		}
-		return rows.Err()
-	}
+	var counts countGroups
 	totals, units := db.recountSQL(t)
-	if err := read(totals); err != nil {
-		return err
+	if err := counts.read(ctx, tx, totals, tenant); err != nil {
+		return fmt.Errorf("store: counting %s: %w", t.Name, err)
 	}
 	if units != "" {
 		// Totals came by slice only (unit NULL); the rows with a unit
 		// are counted apart and taken from those totals.
 		byPart := map[sql.NullString]int64{}
-		before := len(order)
-		if err := read(units); err != nil {
-			return err
+		before := len(counts.order)
+		if err := counts.read(ctx, tx, units, tenant); err != nil {
+			return fmt.Errorf("store: counting %s: %w", t.Name, err)
 		}
-		for _, k := range order[before:] {
-			byPart[k.part] += counts[k]
+		for _, k := range counts.order[before:] {
+			byPart[k.part] += counts.n[k]
 		}
-		for _, k := range order[:before] {
-			counts[k] -= byPart[k.part]
+		for _, k := range counts.order[:before] {
+			counts.n[k] -= byPart[k.part]
 		}
 	}
-	for _, k := range order {
-		if counts[k] <= 0 {
+	for _, k := range counts.order {
+		if counts.n[k] <= 0 {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_counts (tbl, tenant, part, unit, n) VALUES (?, ?, ?, ?, ?)`,
-			t.Name, tenant, k.part, k.unit, counts[k]); err != nil {
+			t.Name, tenant, k.part, k.unit, counts.n[k]); err != nil {
 			return fmt.Errorf("store: counting %s: %w", t.Name, err)
 		}
 	}

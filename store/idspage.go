@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -44,26 +43,17 @@ var idsCapFor = func(page query.Page) int64 {
 // matching rows (at most max+1 of them) with their number, and the
 // statement of the rows of chosen ids, in row-id order.
 func (t *translator) storageIDs(b *block, sel Fragment, plan *query.Plan, lay *query.Layout, page query.Page, most int64) (ids Fragment, rows func([]int64) Fragment, err error) {
-	in := t.newBlock(plan.Var, plan.Set)
-	conds, err := t.pageConds(in, plan, lay, page)
+	inner, _, err := t.matchingIDs(plan, lay, page)
 	if err != nil {
 		return Fragment{}, nil, err
 	}
-	rid := t.col(in.alias, plan.Set.Type.Table.RowID)
-	var inner sqlBuilder
-	inner.write("SELECT ", rid, " AS r FROM ").add(t.from(in)).write(" WHERE ").add(Join(" AND ", conds...))
 	inner.write(" LIMIT ?")
 	inner.args = append(inner.args, most+1)
 	var sb sqlBuilder
 	sb.write("SELECT ", t.d.GroupIDs("r"), ", count(*) FROM (").add(inner.fragment()).write(")")
 	ids = sb.fragment()
 	rows = func(list []int64) Fragment {
-		var sb sqlBuilder
-		sb.write("SELECT ").add(sel).write(" FROM ").add(t.from(b)).write(" WHERE ").add(t.scopeOf(b.alias, plan.Set))
-		sb.write(" AND ", t.col(b.alias, plan.Set.Type.Table.RowID), " IN (", t.d.IDList(), ")")
-		sb.args = append(sb.args, t.d.IDListArg(list))
-		sb.write(" ORDER BY c", strconv.Itoa(lay.Order[0]))
-		return sb.fragment()
+		return t.rowsOfIDs(b, sel, plan, lay, F(t.d.IDList(), t.d.IDListArg(list)))
 	}
 	return ids, rows, nil
 }

@@ -2,7 +2,7 @@
 -- tenants: contoso, fabrikam
 
 -- page: limit 50, after (first page)
-SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Agents" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."rid" IN (SELECT t2."rid" FROM "Agents" AS t2 WHERE t2."tenantId" IN (?, ?) AND (EXISTS (SELECT 1 FROM "Conversations" AS t3 WHERE t3."tenantId" IN (?, ?) AND t3."agentId" = t2."id" AND (EXISTS (SELECT 1 FROM "Messages" AS t4 WHERE t4."tenantId" IN (?, ?) AND t4."conversationId" = t3."id" AND (substr(t4."body", 1, length(?)) = ?))))) ORDER BY t2."rid" LIMIT ? OFFSET ?) ORDER BY c1
+SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Agents" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."rid" IN (SELECT t2."rid" AS r FROM "Agents" AS t2 WHERE t2."tenantId" IN (?, ?) AND (EXISTS (SELECT 1 FROM "Conversations" AS t3 WHERE t3."tenantId" IN (?, ?) AND t3."agentId" = t2."id" AND (EXISTS (SELECT 1 FROM "Messages" AS t4 WHERE t4."tenantId" IN (?, ?) AND t4."conversationId" = t3."id" AND (substr(t4."body", 1, length(?)) = ?))))) ORDER BY t2."rid" LIMIT ? OFFSET ?) ORDER BY c1
 --   ?1 = "contoso"
 --   ?2 = "fabrikam"
 --   ?3 = "contoso"

@@ -2,7 +2,7 @@
 -- tenants: contoso, fabrikam
 
 -- page: limit 50, after (first page)
-SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."rid" IN (SELECT t2."rid" FROM "Conversations" AS t2 WHERE t2."tenantId" IN (?, ?) AND (NOT COALESCE(((t2."csat" >= ?) AND (t2."isOutbound" OR (t2."afterHours" = ?))), 0)) ORDER BY t2."rid" LIMIT ? OFFSET ?) ORDER BY c1
+SELECT t1."id" AS c0, t1."rid" AS c1 FROM "Conversations" AS t1 WHERE t1."tenantId" IN (?, ?) AND t1."rid" IN (SELECT t2."rid" AS r FROM "Conversations" AS t2 WHERE t2."tenantId" IN (?, ?) AND (NOT COALESCE(((t2."csat" >= ?) AND (t2."isOutbound" OR (t2."afterHours" = ?))), 0)) ORDER BY t2."rid" LIMIT ? OFFSET ?) ORDER BY c1
 --   ?1 = "contoso"
 --   ?2 = "fabrikam"
 --   ?3 = "contoso"
