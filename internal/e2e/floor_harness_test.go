@@ -130,8 +130,8 @@ func (h *floorHarness) measure(q floorQuestion) floorResult {
 	// One untimed run first, as on the shell's side: the floors ran in
 	// between and the server sat idle. A question answered in under
 	// fastQuestion is then asked fastRuns times: five runs of a request
-	// under a millisecond measured a server waking from idle (up to 1.4x
-	// its time when asked in a row) rather than the feed.
+	// under a millisecond measured a server waking from idle (1.3x its
+	// time when asked in a row) rather than the feed.
 	runs := q.Runs
 	start := time.Now()
 	if _, err := h.feed.ask(q, false); err != nil {
