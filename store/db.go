@@ -67,12 +67,15 @@ func registerDriver() {
 // The Go functions take and return any so that SQL NULL arrives as nil and
 // leaves as NULL.
 
+// textArg reads a text argument of a function registered in Go. The
+// driver hands a NULL over as a nil []byte: it must stay NULL, not become
+// the empty text (tolower(null) eq '' was true).
 func textArg(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
 		return x, true
 	case []byte:
-		return string(x), true
+		return string(x), x != nil
 	}
 	return "", false
 }

@@ -45,6 +45,12 @@ type Dialect interface {
 	// IDListArg makes from a list.
 	IDList() string
 	IDListArg(ids []int64) any
+	// FoldedMatch compares the text x, folded to lower case (to upper
+	// case when upper), with the literal lit: op is "eq", "startswith",
+	// "endswith" or "contains". ok is false when the engine has no form
+	// that answers exactly the rows folding would (see folded.go); the
+	// translator then folds x.
+	FoldedMatch(op string, x Fragment, lit string, upper bool) (f Fragment, ok bool)
 	// Explain is the statement describing how stmt would run: cols
 	// columns per row, the description in the last one. Sorts reports
 	// whether such a description sorts rows to give an ORDER BY.
@@ -78,6 +84,31 @@ func (sqliteDialect) Sorts(plan []string) bool {
 		}
 	}
 	return false
+}
+
+// FoldedMatch compares without folding each row: NOCASE and LIKE fold
+// ASCII letters (SQLite's default, case_sensitive_like off), which is
+// exact for the literals asciiFolded accepts. LIKE's pattern is an
+// argument, its wildcards escaped.
+func (sqliteDialect) FoldedMatch(op string, x Fragment, lit string, upper bool) (Fragment, bool) {
+	if !asciiFolded(lit, upper) {
+		return Fragment{}, false
+	}
+	if op == "eq" {
+		return Join("", x.Wrap("(", " = "), F("? COLLATE NOCASE)", lit)), true
+	}
+	pattern := likeEscaper.Replace(lit)
+	switch op {
+	case "startswith":
+		pattern += "%"
+	case "endswith":
+		pattern = "%" + pattern
+	case "contains":
+		pattern = "%" + pattern + "%"
+	default:
+		return Fragment{}, false
+	}
+	return Join("", x.Wrap("(", " LIKE "), F("? ESCAPE ?)", pattern, `\`)), true
 }
 
 // IDListArg writes the ids as a JSON array for json_each.

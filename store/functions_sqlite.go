@@ -135,6 +135,7 @@ var sqliteFunctions = map[string]fnTemplate{
 
 // caseFold folds x with SQLite's ASCII function when x is ASCII (as many
 // characters as bytes), else with the Unicode-aware Go one.
+// caseFold: NULL takes the built-in branch, so it never reaches Go.
 func caseFold(x Fragment, ascii, unicode string) Fragment {
-	return Join("", x.Wrap("(CASE WHEN length(", ") = octet_length("), x.Wrap("", ") THEN "+ascii), x.Wrap("", ") ELSE "+unicode), x.Wrap("", ") END)"))
+	return Join("", x.Wrap("(CASE WHEN length(", ") < octet_length("), x.Wrap("", ") THEN "+unicode), x.Wrap("", ") ELSE "+ascii), x.Wrap("", ") END)"))
 }

@@ -18,6 +18,19 @@ var functionCases = []resultCase{
 	{name: "trim_concat", req: "Conversations?$filter=trim(concat(' ',customerLastName)) eq 'Lopez'", want: fx("fx-04")},
 	{name: "concat", req: "Conversations?$filter=concat(customerFirstName,customerLastName) eq 'ZoeLopez'", want: fx("fx-04")},
 	{name: "matches_pattern_unicode", req: "Conversations?$filter=matchesPattern(customerFirstName,'^Z.ë$')", want: fx("fx-02")},
+	// A missing name stays missing once folded: it is neither '' nor
+	// matched by a pattern of the empty text.
+	{name: "tolower_null_is_null", req: "Conversations?$filter=tolower(customerFirstName) eq null", want: fx("fx-05", "fx-06")},
+	{name: "tolower_empty_is_not_null", req: "Conversations?$filter=tolower(customerLastName) eq ''", want: fx("fx-01")},
+	{name: "toupper_empty_is_not_null", req: "Conversations?$filter=toupper(customerLastName) eq ''", want: fx("fx-01")},
+	{name: "matches_pattern_empty_not_null", req: "Conversations?$filter=matchesPattern(customerLastName,'^$')", want: fx("fx-01")},
+	// Folded comparisons with an ASCII literal compare without folding
+	// (folded.go); with "zoë" they fold.
+	{name: "startswith_tolower", req: "Conversations?$filter=startswith(tolower(customerFirstName),'zo')", want: fx("fx-01", "fx-02", "fx-03", "fx-04")},
+	{name: "startswith_tolower_unicode", req: "Conversations?$filter=startswith(tolower(customerFirstName),'zoë')", want: fx("fx-01", "fx-02", "fx-03")},
+	{name: "contains_toupper", req: "Conversations?$filter=contains(toupper(customerLastName),'EZ')", want: fx("fx-02", "fx-04", "fx-05")},
+	{name: "endswith_tolower", req: "Conversations?$filter=endswith(tolower(customerFirstName),'oe')", want: fx("fx-04")},
+	{name: "tolower_eq_ascii", req: "Conversations?$filter='zoe' eq tolower(customerFirstName)", want: fx("fx-04")},
 	{name: "two_nulls_are_equal", req: "Conversations?$filter=customerFirstName eq customerLastName", want: fx("fx-06")},
 
 	{name: "month_local", req: "Conversations?$filter=month(startedAt) eq 1", want: fx("fx-04", "fx-06")},

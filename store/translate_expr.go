@@ -156,6 +156,13 @@ func instantArg(t time.Time) any {
 }
 
 func (t *translator) binary(x *query.BinOp) (Fragment, error) {
+	if x.Op == "eq" {
+		for _, o := range [][2]query.Bound{{x.X, x.Y}, {x.Y, x.X}} {
+			if f, ok, err := t.foldedMatch("eq", o[0], o[1]); ok || err != nil {
+				return f, err
+			}
+		}
+	}
 	l, err := t.expr(x.X)
 	if err != nil {
 		return Fragment{}, err
@@ -322,6 +329,11 @@ func (t *translator) inList(x *query.InList) (Fragment, error) {
 }
 
 func (t *translator) call(c *query.Call) (Fragment, error) {
+	if len(c.Args) == 2 {
+		if f, ok, err := t.foldedMatch(c.Sig.ID, c.Args[0], c.Args[1]); ok || err != nil {
+			return f, err
+		}
+	}
 	args := make([]Fragment, len(c.Args))
 	local := false
 	for i, a := range c.Args {

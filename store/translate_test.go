@@ -67,6 +67,8 @@ var translateCases = []translateCase{
 	{name: "date_vs_local", req: "Conversations?$filter=startedAt ge 2026-09-01&$select=id", lits: []any{"2026-09-01"}},
 	{name: "string_functions", req: "Conversations?$filter=contains(summary,'refund') or startswith(customerFirstName,'Zo') or endswith(customerLastName,'ez')&$select=id",
 		lits: []any{"refund", "Zo", "ez"}},
+	{name: "tolower_startswith", req: "Chats?$filter=startswith(tolower(customerFirstName),'an')&$select=id,customerFirstName",
+		lits: []any{"an%"}},
 	{name: "tolower_toupper", req: "Conversations?$filter=tolower(customerFirstName) eq 'zoë' or toupper(customerLastName) eq 'MÜLLER'&$select=id",
 		lits: []any{"zoë", "MÜLLER"}},
 	{name: "endswith_empty", req: "Conversations?$filter=endswith(customerLastName,'')&$select=id"},
