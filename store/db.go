@@ -155,8 +155,8 @@ type DB struct {
 	// loads counts the load transactions this process committed (see
 	// Loads).
 	loads atomic.Int64
-	// sortHints: see readStoragePage.
-	sortHints sortHints
+	// planHints: see plans.go.
+	planHints planHints
 }
 
 // Options tune Open.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,14 @@ type Dialect interface {
 	// whether such a description sorts rows to give an ORDER BY.
 	Explain(stmt string) (sql string, cols int)
 	Sorts(plan []string) bool
+	// ScopeIndexOnly reports whether such a description reads the table
+	// under alias through an index that narrows its rows by equality on
+	// scopeCols alone and does not cover the statement (see scan.go).
+	ScopeIndexOnly(plan []string, alias string, scopeCols []string) bool
+	// TableScan follows a table's alias in FROM to have the engine read
+	// the table in storage order rather than through an index ("" when
+	// the engine's planner makes that choice itself).
+	TableScan() string
 }
 
 // sqliteDialect spells SQL for SQLite 3.40+ with the math functions compiled
@@ -110,6 +119,36 @@ func (sqliteDialect) FoldedMatch(op string, x Fragment, lit string, upper bool) 
 	}
 	return Join("", x.Wrap("(", " LIKE "), F("? ESCAPE ?)", pattern, `\`)), true
 }
+
+// ScopeIndexOnly reads lines such as "SEARCH t2 USING INDEX
+// ix_Conversations_rows (tenantId=? AND mediaType=?)"; a covering index
+// says "USING COVERING INDEX" and needs no lookups.
+func (sqliteDialect) ScopeIndexOnly(plan []string, alias string, scopeCols []string) bool {
+	prefix := "SEARCH " + alias + " USING INDEX "
+	for _, line := range plan {
+		rest, ok := strings.CutPrefix(line, prefix)
+		if !ok {
+			continue
+		}
+		_, cons, ok := strings.Cut(rest, " (")
+		if !ok || !strings.HasSuffix(cons, ")") {
+			return false
+		}
+		for _, c := range strings.Split(strings.TrimSuffix(cons, ")"), " AND ") {
+			col, ok := strings.CutSuffix(c, "=?")
+			if !ok || !slices.Contains(scopeCols, col) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// TableScan: SQLite's planner keeps to an index that matches the leading
+// equality terms even when its statistics say the index selects nearly
+// every row, so the choice is made for it.
+func (sqliteDialect) TableScan() string { return " NOT INDEXED" }
 
 // IDListArg writes the ids as a JSON array for json_each.
 func (sqliteDialect) IDListArg(ids []int64) any {

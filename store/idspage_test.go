@@ -169,7 +169,8 @@ func TestStoragePageByIDsPlans(t *testing.T) {
 		}
 		var sorts bool
 		err = db.withRawConn(context.Background(), func(c *readConn) error {
-			sorts, err = db.sorts(c, stmt)
+			hint, err := db.planOf(c, stmt, "", nil)
+			sorts = hint.sorts
 			return err
 		})
 		if err != nil || sorts != want {

@@ -184,18 +184,28 @@ func (t *translator) keysetAfter(b *block, lay *query.Layout, after []any) (Frag
 
 // pageSQL builds the statement for one page of plan's rows.
 func (db *DB) pageSQL(sc *scope, plan *query.Plan, lay *query.Layout, page query.Page) (Fragment, error) {
+	stmt, _, err := db.pageStmt(sc, plan, lay, page, false)
+	return stmt, err
+}
+
+// pageStmt is pageSQL reading the table of its filter block (alias)
+// rather than an index when scan is set (scan.go).
+func (db *DB) pageStmt(sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, scan bool) (Fragment, string, error) {
 	t := newTranslator(db.Dialect, sc)
+	t.scan = scan
 	b := t.newBlock(plan.Var, plan.Set)
 	sel, err := t.selectList(b, lay)
 	if err != nil {
-		return Fragment{}, err
+		return Fragment{}, "", err
 	}
 	if storageOrdered(plan, lay) {
-		return t.storagePage(b, sel, plan, lay, page)
+		stmt, err := t.storagePage(b, sel, plan, lay, page)
+		return stmt, t.filterAlias, err
 	}
+	t.filterBlock(b)
 	conds, err := t.pageConds(b, plan, lay, page)
 	if err != nil {
-		return Fragment{}, err
+		return Fragment{}, "", err
 	}
 	var sb sqlBuilder
 	sb.write("SELECT ").add(sel).write(" FROM ").add(t.from(b)).write(" WHERE ").add(Join(" AND ", conds...))
@@ -211,7 +221,7 @@ func (db *DB) pageSQL(sc *scope, plan *query.Plan, lay *query.Layout, page query
 	}
 	sb.write(" LIMIT ? OFFSET ?")
 	sb.args = append(sb.args, int64(page.Limit)+1, page.Skip)
-	return sb.fragment(), nil
+	return sb.fragment(), t.filterAlias, nil
 }
 
 // pageConds are the conditions of the rows of a page, in block b.
@@ -254,6 +264,7 @@ func (t *translator) storagePage(b *block, sel Fragment, plan *query.Plan, lay *
 // column there.
 func (t *translator) matchingIDs(plan *query.Plan, lay *query.Layout, page query.Page) (*sqlBuilder, string, error) {
 	in := t.newBlock(plan.Var, plan.Set)
+	t.filterBlock(in)
 	conds, err := t.pageConds(in, plan, lay, page)
 	if err != nil {
 		return nil, "", err
@@ -298,23 +309,30 @@ func (db *DB) readPage(ctx context.Context, sc *scope, plan *query.Plan, lay *qu
 	if storageOrdered(plan, lay) {
 		return db.readStoragePage(ctx, sc, plan, lay, page, emit)
 	}
-	stmt, err := db.pageSQL(sc, plan, lay, page)
-	if err != nil {
-		return false, err
+	build := func(scan bool) (Fragment, string, error) {
+		stmt, alias, err := db.pageStmt(sc, plan, lay, page, scan)
+		if plan.Shape.Filter == nil && plan.Shape.Search == nil {
+			// A page of the scope's rows in the order of an index
+			// stops at its last row: no reason to read the table.
+			alias = ""
+		}
+		return stmt, alias, err
 	}
 	n := 0
-	err = db.query(ctx, stmt, len(lay.Cols), func(row []any) error {
-		n++
-		if n > page.Limit {
-			more = true
-			return errStop
-		}
-		return emit(row)
+	err = db.withRawConn(ctx, func(c *readConn) error {
+		return db.queryPlanned(c, sc, plan.Set, build, len(lay.Cols), func(row []any) error {
+			n++
+			if n > page.Limit {
+				more = true
+				return errStop
+			}
+			return emit(row)
+		})
 	})
 	if errors.Is(err, errStop) {
 		err = nil
 	}
-	return more, err
+	return more, wrapQueryErr(ctx, err)
 }
 
 var errStop = errors.New("stop")
@@ -355,33 +373,42 @@ func (db *DB) count(ctx context.Context, p *ccfeed.Principal, v *query.Var, src 
 	if err != nil {
 		return 0, err
 	}
-	stmt, err := db.countSQL(sc, v, src, s)
-	if err != nil {
-		return 0, err
-	}
+	build := func(scan bool) (Fragment, string, error) { return db.countStmt(sc, v, src, s, scan) }
 	var n int64
-	err = db.query(ctx, stmt, 1, func(row []any) error {
-		n = row[0].(int64)
-		return nil
+	err = db.withRawConn(ctx, func(c *readConn) error {
+		return db.queryPlanned(c, sc, s.Set, build, 1, func(row []any) error {
+			n = row[0].(int64)
+			return nil
+		})
 	})
-	return n, err
+	return n, wrapQueryErr(ctx, err)
 }
 
 // countSQL is the statement that counts the rows of s read through src.
 func (db *DB) countSQL(sc *scope, v *query.Var, src *query.Source, s *query.Shape) (Fragment, error) {
+	stmt, _, err := db.countStmt(sc, v, src, s, false)
+	return stmt, err
+}
+
+// countStmt is countSQL reading the table of its filter block (alias;
+// "" for a count kept with the rows) rather than an index when scan is
+// set (scan.go).
+func (db *DB) countStmt(sc *scope, v *query.Var, src *query.Source, s *query.Shape, scan bool) (Fragment, string, error) {
 	t := newTranslator(db.Dialect, sc)
+	t.scan = scan
 	if (src == nil || src.Key == nil && src.Via == nil) && s.Filter == nil && s.Search == nil {
 		// A whole set or slice: the counts kept with the rows.
-		return t.storedCount(s.Set), nil
+		return t.storedCount(s.Set), "", nil
 	}
 	b := t.newBlock(v, s.Set)
+	t.filterBlock(b)
 	conds, err := t.where(b, src, s)
 	if err != nil {
-		return Fragment{}, err
+		return Fragment{}, "", err
 	}
 	var sb sqlBuilder
 	sb.write("SELECT COUNT(*) FROM ").add(t.from(b)).write(" WHERE ").add(Join(" AND ", conds...))
-	return sb.fragment(), nil
+	return sb.fragment(), t.filterAlias, nil
 }
 
 // Exists reports whether the entity the path step src addresses exists; it

@@ -31,6 +31,10 @@ type translator struct {
 	// dynAlias is the subquery whose columns a $apply pipeline's dynamic
 	// properties are read from.
 	dynAlias string
+	// scan makes the statement's filter block read its table rather than
+	// an index (scan.go); filterAlias is that block's alias once built.
+	scan        bool
+	filterAlias string
 }
 
 // block is one SELECT: a base table and the LEFT JOINs that single-valued
@@ -38,6 +42,8 @@ type translator struct {
 type block struct {
 	alias string
 	set   *edm.EntitySet
+	// scan: read the table rather than an index (scan.go).
+	scan  bool
 	joins []joinSpec
 	byKey map[string]string
 }
@@ -55,6 +61,11 @@ func newTranslator(d Dialect, s *scope) *translator {
 func (t *translator) newAlias() string {
 	t.n++
 	return fmt.Sprintf("t%d", t.n)
+}
+
+// filterBlock marks b as the block holding the statement's filter.
+func (t *translator) filterBlock(b *block) {
+	b.scan, t.filterAlias = t.scan, b.alias
 }
 
 // newBlock opens a block for v over set.
@@ -127,6 +138,9 @@ func placeholders(n int) string {
 func (t *translator) from(b *block) Fragment {
 	var sb sqlBuilder
 	sb.write(t.d.Quote(b.set.Type.Table.Name), " AS ", b.alias)
+	if b.scan {
+		sb.write(t.d.TableScan())
+	}
 	for _, j := range b.joins {
 		tgt := j.nav.Target
 		sb.write(" LEFT JOIN ", t.d.Quote(tgt.Type.Table.Name), " AS ", j.alias, " ON ",
