@@ -191,6 +191,9 @@ func (db *DB) pageSQL(sc *scope, plan *query.Plan, lay *query.Layout, page query
 // pageStmt is pageSQL reading the table of its filter block (alias)
 // rather than an index when scan is set (scan.go).
 func (db *DB) pageStmt(sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, scan bool) (Fragment, string, error) {
+	if !storageOrdered(plan, lay) {
+		return db.plainPage(sc, plan, lay, page, scan)
+	}
 	t := newTranslator(db.Dialect, sc)
 	t.scan = scan
 	b := t.newBlock(plan.Var, plan.Set)
@@ -198,9 +201,20 @@ func (db *DB) pageStmt(sc *scope, plan *query.Plan, lay *query.Layout, page quer
 	if err != nil {
 		return Fragment{}, "", err
 	}
-	if storageOrdered(plan, lay) {
-		stmt, err := t.storagePage(b, sel, plan, lay, page)
-		return stmt, t.filterAlias, err
+	stmt, err := t.storagePage(b, sel, plan, lay, page)
+	return stmt, t.filterAlias, err
+}
+
+// plainPage is a page as one statement reading its rows in their order:
+// a page with $orderby or without a filter, and a filtered page in storage
+// order whose filter is read in row-id order (readStoragePage).
+func (db *DB) plainPage(sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, scan bool) (Fragment, string, error) {
+	t := newTranslator(db.Dialect, sc)
+	t.scan = scan
+	b := t.newBlock(plan.Var, plan.Set)
+	sel, err := t.selectList(b, lay)
+	if err != nil {
+		return Fragment{}, "", err
 	}
 	t.filterBlock(b)
 	conds, err := t.pageConds(b, plan, lay, page)
