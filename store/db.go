@@ -69,7 +69,7 @@ func registerDriver() {
 
 // textArg reads a text argument of a function registered in Go. The
 // driver hands a NULL over as a nil []byte: it must stay NULL, not become
-// the empty text (tolower(null) eq '' was true).
+// the empty text (tolower of a missing name equalled the empty text).
 func textArg(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
