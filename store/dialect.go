@@ -61,6 +61,9 @@ type Dialect interface {
 	// under alias through an index that narrows its rows by equality on
 	// scopeCols alone and does not cover the statement (see scan.go).
 	ScopeIndexOnly(plan []string, alias string, scopeCols []string) bool
+	// Covered reports whether such a description reads the table under
+	// alias from an index alone.
+	Covered(plan []string, alias string) bool
 	// TableScan follows a table's alias in FROM to have the engine read
 	// the table in storage order rather than through an index ("" when
 	// the engine's planner makes that choice itself).
@@ -141,6 +144,17 @@ func (sqliteDialect) ScopeIndexOnly(plan []string, alias string, scopeCols []str
 			}
 		}
 		return true
+	}
+	return false
+}
+
+func (sqliteDialect) Covered(plan []string, alias string) bool {
+	for _, line := range plan {
+		for _, verb := range []string{"SEARCH ", "SCAN "} {
+			if strings.HasPrefix(line, verb+alias+" USING COVERING INDEX ") {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -17,7 +17,10 @@ import (
 type planHint struct {
 	sorts      bool
 	scopeIndex bool
-	at         time.Time
+	// covered: the filter block is read from an index alone, never
+	// looking a row up in the table.
+	covered bool
+	at      time.Time
 }
 
 // planHints remembers, per statement text, what its plan says.
@@ -56,6 +59,7 @@ func (db *DB) planOf(c *readConn, stmt Fragment, alias string, scopeCols []strin
 	hint = planHint{
 		sorts:      db.Dialect.Sorts(plan),
 		scopeIndex: alias != "" && db.Dialect.ScopeIndexOnly(plan, alias, scopeCols),
+		covered:    alias != "" && db.Dialect.Covered(plan, alias),
 		at:         now,
 	}
 	h.mu.Lock()

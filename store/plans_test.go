@@ -364,16 +364,19 @@ func TestScanInstead(t *testing.T) {
 // the tenant).
 func TestScanInsteadPages(t *testing.T) {
 	db := planDB(t)
+	db.freshText(context.Background())
 	for _, c := range []struct {
-		req   string
-		after bool
-		scan  bool
-		sorts bool
+		req                  string
+		after                bool
+		scan, sorts, covered bool
 	}{
-		{"Conversations?$filter=startswith(tolower(status),'op')&$select=id,status", false, true, true},
+		{"Conversations?$filter=startswith(tolower(status),'op')&$select=id,status", false, true, true, false},
 		// A later page reads the table from its last row id already.
-		{"Conversations?$filter=startswith(tolower(status),'op')&$select=id,status", true, false, false},
-		{"Chats?$filter=startswith(tolower(status),'op')&$select=id,status", false, false, false},
+		{"Conversations?$filter=startswith(tolower(status),'op')&$select=id,status", true, false, false, false},
+		{"Chats?$filter=startswith(tolower(status),'op')&$select=id,status", false, false, false, false},
+		// $search is read from the rows index and the full-text index
+		// alone: readStoragePage keeps storagePage's two steps for it.
+		{"Messages?$search=hello&$select=id", true, false, false, true},
 	} {
 		plan := planOf(t, db, c.req)
 		lay := query.NewLayout(&plan.Shape)
@@ -388,8 +391,9 @@ func TestScanInsteadPages(t *testing.T) {
 		}
 		err = db.withRawConn(context.Background(), func(rc *readConn) error {
 			scan, hint, err := db.scanInstead(rc, sc, plan.Set, stmt, alias)
-			if scan != c.scan || hint.sorts != c.sorts {
-				t.Errorf("%s: scan %v, sorts %v; want %v, %v\n%s", c.req, scan, hint.sorts, c.scan, c.sorts, explain(t, db, stmt))
+			if scan != c.scan || hint.sorts != c.sorts || hint.covered != c.covered {
+				t.Errorf("%s: scan %v, sorts %v, covered %v; want %v, %v, %v\n%s", c.req, scan, hint.sorts, hint.covered,
+					c.scan, c.sorts, c.covered, explain(t, db, stmt))
 			}
 			return err
 		})
