@@ -23,9 +23,8 @@ import (
 // Only when SQLite would sort: a filter no index serves (a name search)
 // reads the table in row-id order, where one plain statement (plainPage)
 // stops at the page's last row, and gathering first would read the table
-// twice (a search over every chat took 1.4 s instead of 0.6 s). Whether it sorts is
-// read from the statement's plan, remembered per statement text for a
-// minute (statistics change after loads).
+// twice (a search over every chat took 1.4 s instead of 0.6 s). Whether it
+// sorts is read from the statement's plan (plans.go).
 
 // idsCapFor is how many matching row ids a page gathers at most: four
 // times the rows it skips and returns, within 2,048-8,192 ids (8 bytes
