@@ -133,9 +133,9 @@ var sqliteFunctions = map[string]fnTemplate{
 	"ceiling": func(a []Fragment, _ bool) Fragment { return a[0].Wrap("ceil(", ")") },
 }
 
-// caseFold folds x with SQLite's ASCII function when x is ASCII (as many
-// characters as bytes), else with the Unicode-aware Go one.
-// caseFold: NULL takes the built-in branch, so it never reaches Go.
+// caseFold folds x with the Unicode-aware Go function when x has fewer
+// characters than bytes, else with SQLite's ASCII one; NULL takes SQLite's
+// branch, so it never reaches Go.
 func caseFold(x Fragment, ascii, unicode string) Fragment {
 	return Join("", x.Wrap("(CASE WHEN length(", ") < octet_length("), x.Wrap("", ") THEN "+unicode), x.Wrap("", ") ELSE "+ascii), x.Wrap("", ") END)"))
 }
