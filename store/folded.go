@@ -6,14 +6,15 @@ import (
 	"github.com/ccfeed/ccfeed/query"
 )
 
-// Case-insensitive matching. Power Query and people alike write
-// startswith(tolower(customerFirstName),'an'): the text folded to one case,
-// compared with a literal already in that case. Folding every row in Go
-// (ccfeed_lower) or even in SQLite (lower) copies each value before
-// comparing it; over a million chats that was most of the question. When the
-// literal allows it, the engine compares without folding instead
-// (Dialect.FoldedMatch), which answers the same rows; otherwise the text is
-// folded as tolower always does.
+// Case-insensitive matching. OData has no case-insensitive comparison, so
+// a search for a name is written startswith(tolower(customerFirstName),'an'):
+// the text folded to one case, compared with a literal already in that case.
+// Folding every row in Go (ccfeed_lower) or even in SQLite (lower) copies
+// each value before comparing it; over a million chats that was about half
+// of SQLite's time for the question (0.34 s, against 0.18-0.20 s without
+// folding). When the literal allows it, the engine compares without folding
+// instead (Dialect.FoldedMatch), which answers the same rows; otherwise the
+// text is folded as tolower always does.
 
 // foldedOps are the canonical functions and operator that compare a folded
 // text with a literal.
