@@ -58,19 +58,12 @@ func (t *translator) storageIDs(b *block, sel Fragment, plan *query.Plan, lay *q
 }
 
 // readStoragePage reads a filtered page in storage order (see above).
-func (db *DB) readStoragePage(ctx context.Context, sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, emit query.RowFunc) (more bool, err error) {
-	t := newTranslator(db.Dialect, sc)
-	b := t.newBlock(plan.Var, plan.Set)
-	sel, err := t.selectList(b, lay)
+func (db *DB) readStoragePage(ctx context.Context, sc *scope, plan *query.Plan, lay *query.Layout, pg query.Page, emit query.RowFunc) (more bool, err error) {
+	t, b, sel, err := db.pageBlock(sc, plan, lay, false)
 	if err != nil {
 		return false, err
 	}
-	most := idsCapFor(page)
-	idsStmt, rowsStmt, err := t.storageIDs(b, sel, plan, lay, page, most)
-	if err != nil {
-		return false, err
-	}
-	fallback, err := t.storagePage(b, sel, plan, lay, page)
+	fallback, err := t.storagePage(b, sel, plan, lay, pg)
 	if err != nil {
 		return false, err
 	}
@@ -78,13 +71,14 @@ func (db *DB) readStoragePage(ctx context.Context, sc *scope, plan *query.Plan, 
 	n := 0
 	emitPage := func(row []any) error {
 		n++
-		if n > page.Limit {
+		if n > pg.Limit {
 			more = true
 			return errStop
 		}
 		return emit(row)
 	}
 	err = db.withRawConn(ctx, func(c *readConn) error {
+		page := func(stmt Fragment) error { return db.run(c, stmt, len(lay.Cols), emitPage) }
 		return c.inSnapshot(func() error {
 			// A filter no index serves, over most of the table, reads the
 			// table in row-id order (scan.go). Without that, the scope's
@@ -105,18 +99,23 @@ func (db *DB) readStoragePage(ctx context.Context, sc *scope, plan *query.Plan, 
 				// only the page's rows: one statement looked up every
 				// match before the page's first (45 ms against 92 ms for a
 				// page in the middle of 5M messages).
-				plain, _, err := db.plainPage(sc, plan, lay, page, scan)
+				plain, _, err := db.plainPage(sc, plan, lay, pg, scan)
 				if err != nil {
 					return err
 				}
-				return c.query(db.Dialect.Rebind(plain.SQL), plain.Args, len(lay.Cols), emitPage)
+				return page(plain)
 			}
 			if !hint.sorts {
-				return c.query(db.Dialect.Rebind(fallback.SQL), fallback.Args, len(lay.Cols), emitPage)
+				return page(fallback)
+			}
+			most := idsCapFor(pg)
+			idsStmt, rowsStmt, err := t.storageIDs(b, sel, plan, lay, pg, most)
+			if err != nil {
+				return err
 			}
 			var list any
 			var matched int64
-			err = c.query(db.Dialect.Rebind(idsStmt.SQL), idsStmt.Args, 2, func(row []any) error {
+			err = db.run(c, idsStmt, 2, func(row []any) error {
 				list, matched = row[0], row[1].(int64)
 				return nil
 			})
@@ -124,20 +123,19 @@ func (db *DB) readStoragePage(ctx context.Context, sc *scope, plan *query.Plan, 
 				return err
 			}
 			if matched > most {
-				return c.query(db.Dialect.Rebind(fallback.SQL), fallback.Args, len(lay.Cols), emitPage)
+				return page(fallback)
 			}
 			ids, err := parseIDs(list)
 			if err != nil {
 				return err
 			}
 			slices.Sort(ids)
-			if page.Skip >= int64(len(ids)) {
+			if pg.Skip >= int64(len(ids)) {
 				return nil
 			}
-			ids = ids[page.Skip:]
-			ids = ids[:min(len(ids), page.Limit+1)]
-			stmt := rowsStmt(ids)
-			return c.query(db.Dialect.Rebind(stmt.SQL), stmt.Args, len(lay.Cols), emitPage)
+			ids = ids[pg.Skip:]
+			ids = ids[:min(len(ids), pg.Limit+1)]
+			return page(rowsStmt(ids))
 		})
 	})
 	if errors.Is(err, errStop) {

@@ -37,11 +37,6 @@ func (db *DB) withRawConn(ctx context.Context, fn func(*readConn) error) error {
 	return conn.Raw(func(dc any) error { return fn(&readConn{ctx: ctx, dc: dc}) })
 }
 
-// rawQuery runs one read statement on a read connection.
-func (db *DB) rawQuery(ctx context.Context, sqlText string, args []any, ncols int, fn query.RowFunc) error {
-	return db.withRawConn(ctx, func(c *readConn) error { return c.query(sqlText, args, ncols, fn) })
-}
-
 // inSnapshot runs fn in one read transaction, so that its statements see
 // the database as of one moment, whatever commits in between.
 func (c *readConn) inSnapshot(fn func() error) error {

@@ -194,10 +194,7 @@ func (db *DB) pageStmt(sc *scope, plan *query.Plan, lay *query.Layout, page quer
 	if !storageOrdered(plan, lay) {
 		return db.plainPage(sc, plan, lay, page, scan)
 	}
-	t := newTranslator(db.Dialect, sc)
-	t.scan = scan
-	b := t.newBlock(plan.Var, plan.Set)
-	sel, err := t.selectList(b, lay)
+	t, b, sel, err := db.pageBlock(sc, plan, lay, scan)
 	if err != nil {
 		return Fragment{}, "", err
 	}
@@ -205,14 +202,22 @@ func (db *DB) pageStmt(sc *scope, plan *query.Plan, lay *query.Layout, page quer
 	return stmt, t.filterAlias, err
 }
 
-// plainPage is a page as one statement reading its rows in their order:
-// a page with $orderby or without a filter, and a filtered page in storage
-// order whose filter is read in row-id order (readStoragePage).
-func (db *DB) plainPage(sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, scan bool) (Fragment, string, error) {
+// pageBlock starts a page's statement: its translator (reading tables
+// rather than indexes when scan is set), the block of its rows and their
+// select list.
+func (db *DB) pageBlock(sc *scope, plan *query.Plan, lay *query.Layout, scan bool) (*translator, *block, Fragment, error) {
 	t := newTranslator(db.Dialect, sc)
 	t.scan = scan
 	b := t.newBlock(plan.Var, plan.Set)
 	sel, err := t.selectList(b, lay)
+	return t, b, sel, err
+}
+
+// plainPage is a page as one statement reading its rows in their order:
+// a page with $orderby or without a filter, and a filtered page in storage
+// order whose filter is read in row-id order (readStoragePage).
+func (db *DB) plainPage(sc *scope, plan *query.Plan, lay *query.Layout, page query.Page, scan bool) (Fragment, string, error) {
+	t, b, sel, err := db.pageBlock(sc, plan, lay, scan)
 	if err != nil {
 		return Fragment{}, "", err
 	}
@@ -353,7 +358,12 @@ var errStop = errors.New("stop")
 
 // query runs stmt on a read connection and calls fn per row.
 func (db *DB) query(ctx context.Context, stmt Fragment, ncols int, fn query.RowFunc) error {
-	return wrapQueryErr(ctx, db.rawQuery(ctx, db.Dialect.Rebind(stmt.SQL), stmt.Args, ncols, fn))
+	return wrapQueryErr(ctx, db.withRawConn(ctx, func(c *readConn) error { return db.run(c, stmt, ncols, fn) }))
+}
+
+// run runs stmt on the read connection c and calls fn per row.
+func (db *DB) run(c *readConn, stmt Fragment, ncols int, fn query.RowFunc) error {
+	return c.query(db.Dialect.Rebind(stmt.SQL), stmt.Args, ncols, fn)
 }
 
 // wrapQueryErr turns an interrupted query into the documented limit error

@@ -64,7 +64,7 @@ func (db *DB) scanInstead(c *readConn, sc *scope, set *edm.EntitySet, stmt Fragm
 	}
 	share := newTranslator(db.Dialect, sc).scopeShare(set)
 	var seen, all int64
-	err = c.query(db.Dialect.Rebind(share.SQL), share.Args, 2, func(row []any) error {
+	err = db.run(c, share, 2, func(row []any) error {
 		seen, all = row[0].(int64), row[1].(int64)
 		return nil
 	})
@@ -97,5 +97,5 @@ func (db *DB) queryPlanned(c *readConn, sc *scope, set *edm.EntitySet, build pla
 			}
 		}
 	}
-	return c.query(db.Dialect.Rebind(stmt.SQL), stmt.Args, ncols, fn)
+	return db.run(c, stmt, ncols, fn)
 }
