@@ -49,6 +49,9 @@ func init() {
 	)
 }
 
+// insertCount adds one group's count: table, tenant, part, unit, n.
+const insertCount = `INSERT INTO ccfeed_counts (tbl, tenant, part, unit, n) VALUES (?, ?, ?, ?, ?)`
+
 // countedColumns are the columns a table's counts are kept by.
 func countedColumns(t *edm.Table) []*edm.Property {
 	var out []*edm.Property
@@ -213,7 +216,7 @@ func (db *DB) countAdded(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant s
 		if n, _ := res.RowsAffected(); n > 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_counts (tbl, tenant, part, unit, n) VALUES (?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, insertCount,
 			t.Name, tenant, g.part, g.unit, n); err != nil {
 			return fmt.Errorf("store: counting %s: %w", t.Name, err)
 		}
@@ -295,7 +298,7 @@ func (db *DB) recount(ctx context.Context, tx *sql.Tx, t *edm.Table, tenant stri
 		if counts.n[k] <= 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ccfeed_counts (tbl, tenant, part, unit, n) VALUES (?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, insertCount,
 			t.Name, tenant, k.part, k.unit, counts.n[k]); err != nil {
 			return fmt.Errorf("store: counting %s: %w", t.Name, err)
 		}

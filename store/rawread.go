@@ -16,9 +16,9 @@ import (
 // cancelled, to close it when the context ends, and each one costs thread
 // wake-ups (on the two-core VM, 40% of a serving process's CPU was the
 // kernel switching threads). Without it Agents?$top=100 over HTTP went from
-// 460-488 to 431-459 µs (median). go-sqlite3 itself watches the context with context.AfterFunc (no
-// goroutine) and interrupts the statement when it ends, so the deadline of
-// a request still stops its query.
+// 460-488 to 431-459 µs (median). go-sqlite3 itself watches the context
+// with context.AfterFunc (no goroutine) and interrupts the statement when
+// it ends, so the deadline of a request still stops its query.
 
 // readConn is one read connection's driver, for the statements of one
 // request.
