@@ -41,8 +41,9 @@ type LoadTx struct {
 	db      *DB
 	stage   *sql.Stmt
 	restage *sql.Stmt
-	// stageMany are StageMany's statements by number of records.
-	stageMany map[int]*counted
+	// bulk are the load's multi-row statements (StageMany, PutMentions),
+	// by their text.
+	bulk map[string]*counted
 	// moved is set once the load has recorded a move (RecordMove).
 	moved bool
 	// stmts are the load's prepared statements (loadtx_stmts.go).
@@ -94,7 +95,7 @@ func (db *DB) Load(ctx context.Context, fn func(lt *LoadTx) error) error {
 // loadIn runs fn in tx; its statements are closed when it returns, before
 // the transaction ends.
 func (db *DB) loadIn(ctx context.Context, tx *sql.Tx, raw *sqlite3.SQLiteConn, fn func(lt *LoadTx) error) error {
-	lt := &LoadTx{Writer: db.newWriter(tx), db: db, stageMany: map[int]*counted{}}
+	lt := &LoadTx{Writer: db.newWriter(tx), db: db, bulk: map[string]*counted{}}
 	lt.raw = raw
 	defer lt.close()
 	var err error
@@ -122,9 +123,23 @@ func (lt *LoadTx) close() {
 			s.Close()
 		}
 	}
-	for _, s := range lt.stageMany {
+	for _, s := range lt.bulk {
 		s.Close()
 	}
+}
+
+// runBulk runs a multi-row statement of the load (prepared once per text) and
+// returns how many rows it changed.
+func (lt *LoadTx) runBulk(ctx context.Context, query string, args []any) (int64, error) {
+	st := lt.bulk[query]
+	if st == nil {
+		var err error
+		if st, err = lt.prepareCounted(ctx, query); err != nil {
+			return 0, err
+		}
+		lt.bulk[query] = st
+	}
+	return lt.runCounted(ctx, st, args)
 }
 
 // Stage keeps a raw record. With replace false the first copy wins (records
@@ -180,19 +195,11 @@ func (lt *LoadTx) StageMany(ctx context.Context, tenant, source string, recs []S
 	args := make([]any, 0, 6*putBatch)
 	for done := 0; done < len(recs); {
 		n := putRows(len(recs) - done)
-		st := lt.stageMany[n]
-		if st == nil {
-			st, err = lt.prepareCounted(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES `+valueRows(6, n))
-			if err != nil {
-				return added, err
-			}
-			lt.stageMany[n] = st
-		}
 		args = args[:0]
 		for _, r := range recs[done : done+n] {
 			args = append(args, tenant, source, r.Record, r.Group, r.Seq, r.Payload)
 		}
-		k, err := lt.runCounted(ctx, st, args)
+		k, err := lt.runBulk(ctx, `INSERT OR IGNORE INTO ccfeed_staging (tenant, source, record, grp, seq, payload) VALUES `+valueRows(6, n), args)
 		if err != nil {
 			return added, fmt.Errorf("store: staging records: %w", err)
 		}

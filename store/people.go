@@ -95,17 +95,78 @@ func (lt *LoadTx) Mention(ctx context.Context, tenant, kind, key string) (Mentio
 	return m, nil
 }
 
-// PutMention writes a mention's source, person and fields.
+// MentionsByKey reads the mentions of the given keys with their
+// identifiers, by key; a key the store lacks has no entry. A load asks for
+// the mentions a batch of records names that its cache lacks this way, one
+// statement per few hundred keys instead of one per key (Mention).
+func (lt *LoadTx) MentionsByKey(ctx context.Context, tenant, kind string, keys []string) (map[string]Mention, error) {
+	out := make(map[string]Mention, len(keys))
+	err := lt.inBatches(ctx, keys, func(ctx context.Context, part []string) error {
+		// The list is padded with its last key to a power of two, so the
+		// load prepares a few statements, not one per length.
+		n := 8
+		for n < len(part) {
+			n *= 2
+		}
+		args := make([]any, 0, 2+n)
+		args = append(args, tenant, kind)
+		for i := range n {
+			args = append(args, part[min(i, len(part)-1)])
+		}
+		rows, err := lt.query(ctx, `SELECT m.mention, m.source, m.person, m.fields,
+			(SELECT group_concat(ident, char(0)) FROM (SELECT ident FROM ccfeed_mention_ids AS i
+				WHERE i.tenant = m.tenant AND i.kind = m.kind AND i.mention = m.mention ORDER BY ident))
+			FROM ccfeed_mentions AS m WHERE m.tenant = ? AND m.kind = ? AND m.mention IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m := Mention{Kind: kind, Present: true}
+			var idents sql.NullString
+			if err := rows.Scan(&m.Key, &m.Source, &m.Person, &m.Fields, &idents); err != nil {
+				return err
+			}
+			if idents.Valid && idents.String != "" {
+				m.Idents = strings.Split(idents.String, "\x00")
+			}
+			out[m.Key] = m
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: reading mentions: %w", err)
+	}
+	return out, nil
+}
+
+// PutMention writes a new mention, or the fields of a stored one: a stored
+// mention keeps its source (part of its key) and its person, which only
+// SetMentionPerson changes. Leaving the person alone spares its index.
 func (lt *LoadTx) PutMention(ctx context.Context, tenant string, m Mention) error {
+	return lt.PutMentions(ctx, tenant, []Mention{m})
+}
+
+// PutMentions writes mentions as PutMention does, up to putBatch to a
+// statement (a load writes a mention per new customer, and the fields of
+// those a later record changed).
+func (lt *LoadTx) PutMentions(ctx context.Context, tenant string, ms []Mention) error {
 	ctx, err := stmtContext(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = lt.exec(ctx, `INSERT INTO ccfeed_mentions (tenant, kind, mention, source, person, fields) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, kind, mention) DO UPDATE SET source = excluded.source, person = excluded.person, fields = excluded.fields`,
-		tenant, m.Kind, m.Key, m.Source, m.Person, m.Fields)
-	if err != nil {
-		return fmt.Errorf("store: writing mention: %w", err)
+	for done := 0; done < len(ms); {
+		n := putRows(len(ms) - done)
+		args := make([]any, 0, 6*n)
+		for _, m := range ms[done : done+n] {
+			args = append(args, tenant, m.Kind, m.Key, m.Source, m.Person, m.Fields)
+		}
+		if _, err := lt.runBulk(ctx, `INSERT INTO ccfeed_mentions (tenant, kind, mention, source, person, fields) VALUES `+valueRows(6, n)+`
+			ON CONFLICT (tenant, kind, mention) DO UPDATE SET fields = excluded.fields`,
+			args); err != nil {
+			return fmt.Errorf("store: writing mention: %w", err)
+		}
+		done += n
 	}
 	return nil
 }
