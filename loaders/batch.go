@@ -80,11 +80,19 @@ func (b *Batch) Row(set, native string) *store.Row {
 // groups (store.Writer.Put); lookups through the Batch see them all.
 func (b *Batch) Put(r *store.Row) error {
 	if b.collect != nil {
+		if r.Prepared() {
+			// Collected rows are read as Go values (copies.go).
+			return fmt.Errorf("loaders: a prepared %s row cannot be collected", r.Table.Name)
+		}
 		*b.collect = append(*b.collect, r)
 		return nil
 	}
 	return b.lt.Put(b.ctx, r)
 }
+
+// Preparer returns what prepares the batch's rows for writing on another
+// goroutine (store.RowPreparer), to be given to Put on this one.
+func (b *Batch) Preparer() (*store.RowPreparer, error) { return b.lt.Preparer(b.ctx, b.Tenant) }
 
 // Read counts one record read from the file.
 func (b *Batch) Read() {

@@ -37,6 +37,8 @@ type Row struct {
 	// Keep lists columns that, left NULL by this row, keep their stored
 	// value (Merge for a few columns only).
 	Keep []string
+	// prepared is set when Values hold storage values (RowPreparer).
+	prepared *RowPreparer
 }
 
 // NewRow returns an empty row of t.
@@ -279,20 +281,24 @@ func stmtContext(ctx context.Context) (context.Context, error) {
 const LocalLayout = "2006-01-02T15:04:05.000-07:00"
 
 // rowValues checks r and returns its storage values in w.vals (valid until
-// the next call) and its tenant. Tenant-local columns are filled from their
-// UTC twins.
+// the next call; r.Values for a prepared row) and its tenant.
 func (w *Writer) rowValues(ctx context.Context, r *Row) ([]any, string, error) {
 	t := r.Table
 	if len(t.Columns) > maxColumns {
 		return nil, "", fmt.Errorf("store: table %s has more than %d columns", t.Name, maxColumns)
 	}
 	tenant, _ := r.Get("tenantId").(string)
-	for i, c := range t.Columns {
-		if !c.Nullable {
-			if v := r.Values[i]; v == nil || v == "" {
-				return nil, "", fmt.Errorf("store: %s row lacks %s", t.Name, c.Name)
-			}
+	if p := r.prepared; p != nil {
+		if p.w != w || p.tenant != tenant {
+			return nil, "", fmt.Errorf("store: a %s row was prepared for another load or tenant", t.Name)
 		}
+		if err := w.touch(ctx, t, tenant); err != nil {
+			return nil, "", err
+		}
+		return r.Values, tenant, nil
+	}
+	if err := checkRequired(r); err != nil {
+		return nil, "", err
 	}
 	loc, err := w.zone(ctx, tenant)
 	if err != nil {
@@ -302,29 +308,52 @@ func (w *Writer) rowValues(ctx context.Context, r *Row) ([]any, string, error) {
 		w.vals = make([]any, len(t.Columns))
 	}
 	vals := w.vals[:len(t.Columns)]
+	storageValues(r, vals, loc, w.now.UnixMilli())
 	if err := w.touch(ctx, t, tenant); err != nil {
 		return nil, "", err
 	}
-	for i, c := range t.Columns {
-		vals[i] = storageValue(c, r.Values[i])
-		if c.Copy != nil {
-			vals[i] = nil // the store's to set (insertSQL)
-			continue
-		}
-		if c.LoadTime {
-			vals[i] = w.now.UnixMilli()
-			continue
-		}
-		if c.UTC != nil {
-			// The local twin always follows its UTC instant, read the way
-			// storageValue reads it, so the two are NULL together.
-			vals[i] = nil
-			if ut, ok := instant(r.Values[t.Index(c.UTC.Name)]); ok {
-				vals[i] = ut.In(loc).Format(LocalLayout)
+	return vals, tenant, nil
+}
+
+// checkRequired refuses a row that leaves a required column empty.
+func checkRequired(r *Row) error {
+	for i, c := range r.Table.Columns {
+		if !c.Nullable {
+			if v := r.Values[i]; v == nil || v == "" {
+				return fmt.Errorf("store: %s row lacks %s", r.Table.Name, c.Name)
 			}
 		}
 	}
-	return vals, tenant, nil
+	return nil
+}
+
+// storageValues writes r's storage values into dst, which may be r.Values
+// itself. Tenant-local columns are filled from their UTC twins in loc;
+// load-time columns take now.
+func storageValues(r *Row, dst []any, loc *time.Location, now int64) {
+	t := r.Table
+	// Local twins first, from their UTC columns as the row holds them:
+	// converted in place, those would be numbers by then. The local twin
+	// always follows its UTC instant, read the way storageValue reads it,
+	// so the two are NULL together.
+	for i, c := range t.Columns {
+		if c.UTC != nil && c.Copy == nil && !c.LoadTime {
+			dst[i] = nil
+			if ut, ok := instant(r.Values[t.Index(c.UTC.Name)]); ok {
+				dst[i] = ut.In(loc).Format(LocalLayout)
+			}
+		}
+	}
+	for i, c := range t.Columns {
+		switch {
+		case c.Copy != nil:
+			dst[i] = nil // the store's to set (insertSQL)
+		case c.LoadTime:
+			dst[i] = now
+		case c.UTC == nil:
+			dst[i] = storageValue(c, r.Values[i])
+		}
+	}
 }
 
 // keepOf is the update variant of r (see update).

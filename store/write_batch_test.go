@@ -24,13 +24,17 @@ func TestPutMatchesUpsert(t *testing.T) {
 			ops := randomOps(seed, 400)
 			// Half the rows exist before: the groups meet stored rows.
 			before := randomOps(seed+1000, 60)
-			seq, seqCounts := applyOps(t, before, ops, false)
-			put, putCounts := applyOps(t, before, ops, true)
-			if !reflect.DeepEqual(put, seq) {
-				t.Fatalf("stored rows differ:\nput    %v\nupsert %v", put, seq)
-			}
-			if !reflect.DeepEqual(putCounts, seqCounts) {
-				t.Fatalf("counts differ:\nput    %v\nupsert %v", putCounts, seqCounts)
+			seq, seqCounts := applyOps(t, before, ops, writeUpsert)
+			// Rows prepared for writing (store.RowPreparer) are written
+			// as they would be otherwise, by Put and by Upsert.
+			for _, how := range []writeMode{writePut, writePrepared} {
+				put, putCounts := applyOps(t, before, ops, how)
+				if !reflect.DeepEqual(put, seq) {
+					t.Fatalf("%s: stored rows differ:\nput    %v\nupsert %v", how, put, seq)
+				}
+				if !reflect.DeepEqual(putCounts, seqCounts) {
+					t.Fatalf("%s: counts differ:\nput    %v\nupsert %v", how, putCounts, seqCounts)
+				}
 			}
 		})
 	}
@@ -85,9 +89,18 @@ func randomOps(seed uint64, n int) []op {
 	return out
 }
 
-// applyOps writes before with Upsert in one load, then ops in another, with
-// Put (put) or Upsert, and returns the tables and the second load's counts.
-func applyOps(t *testing.T, before, ops []op, put bool) (map[string][]string, map[string]store.Counts) {
+// writeMode is how applyOps writes its rows.
+type writeMode string
+
+const (
+	writeUpsert   writeMode = "upsert"   // Upsert, one at a time
+	writePut      writeMode = "put"      // Put, held and written in groups
+	writePrepared writeMode = "prepared" // Put and Upsert, rows prepared first
+)
+
+// applyOps writes before with Upsert in one load, then ops in another, the
+// way how says, and returns the tables and the second load's counts.
+func applyOps(t *testing.T, before, ops []op, how writeMode) (map[string][]string, map[string]store.Counts) {
 	t.Helper()
 	db := feedtest.OpenDB(t)
 	ctx := context.Background()
@@ -114,16 +127,27 @@ func applyOps(t *testing.T, before, ops []op, put bool) (map[string][]string, ma
 	}
 	counts := map[string]store.Counts{}
 	err = db.Load(ctx, func(lt *store.LoadTx) error {
+		prep, err := lt.Preparer(ctx, "acme")
+		if err != nil {
+			return err
+		}
 		for _, o := range ops {
+			r := mk(o)
+			if how == writePrepared {
+				prep.Prepare(r)
+				if !r.Prepared() {
+					return fmt.Errorf("a complete %s row of the tenant was not prepared", o.set)
+				}
+			}
 			var err error
 			switch {
 			case o.kind == "delete":
 				// A delete writes the rows Put holds for its table first.
 				err = lt.DeleteRow(ctx, o.set, "acme", "acme:test:"+o.id)
-			case o.kind == "row" && put:
-				err = lt.Put(ctx, mk(o))
+			case o.kind == "row" && how != writeUpsert:
+				err = lt.Put(ctx, r)
 			default:
-				_, err = lt.Upsert(ctx, mk(o))
+				_, err = lt.Upsert(ctx, r)
 			}
 			if err != nil {
 				return err

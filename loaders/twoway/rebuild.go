@@ -217,9 +217,13 @@ func (p *convPlan) resolve(b *loaders.Batch) (people, error) {
 		ppl.agents[a.Email] = id
 	}
 	var err error
-	ppl.customer, err = b.Customer(loaders.Customer{SourceID: p.ccid, FirstName: p.first, LastName: p.lastName,
-		ProductGroup: p.product, Fresh: p.last})
+	ppl.customer, err = b.Customer(p.customer())
 	return ppl, err
+}
+
+// customer is what the conversation says of its customer.
+func (p *convPlan) customer() loaders.Customer {
+	return loaders.Customer{SourceID: p.ccid, FirstName: p.first, LastName: p.lastName, ProductGroup: p.product, Fresh: p.last}
 }
 
 // rows builds the conversation's rows: its messages in index order, the

@@ -191,8 +191,12 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 	// then allocates little beyond the strings it reads, whatever its size.
 	free := make(chan *batch, 3)
 	go read(ctx, f.Name, b.Tenant, r, b.Loc, b.Progress, f.Limits.OrDefault().MaxConversationEvents, batches, free)
+	prep, err := b.Preparer()
+	if err != nil {
+		return err
+	}
 	jobs, built := make(chan *batch, 1), make(chan *batch, 1)
-	go build(ctx, b, jobs, built)
+	go build(ctx, b, prep, jobs, built)
 	defer close(jobs)
 	// building is the batch the builder has; next, when not nil, goes to
 	// the builder as soon as it is free, before the writer writes the rows
@@ -246,12 +250,17 @@ func (Source) Load(ctx context.Context, f *loaders.File, b *loaders.Batch) error
 	return ctx.Err()
 }
 
-// build turns the new conversations of each batch into rows.
-func build(ctx context.Context, b *loaders.Batch, jobs <-chan *batch, built chan<- *batch) {
+// build turns the new conversations of each batch into rows, ready to be
+// written (prep): the writer, which the load waits for, only writes them.
+func build(ctx context.Context, b *loaders.Batch, prep *store.RowPreparer, jobs <-chan *batch, built chan<- *batch) {
 	for bt := range jobs {
 		bt.rows = bt.rows[:0]
 		for k, p := range bt.fresh {
-			bt.rows = append(bt.rows, p.rows(b, bt.people[k]))
+			rows := p.rows(b, bt.people[k])
+			for _, r := range rows {
+				prep.Prepare(r)
+			}
+			bt.rows = append(bt.rows, rows)
 		}
 		select {
 		case built <- bt:
@@ -269,8 +278,10 @@ type batch struct {
 	local   bool
 	rejects []reject
 	// slot maps a conversation id to its index in names, lists and chunks.
-	slot   map[string]int
-	names  []string
+	slot  map[string]int
+	names []string
+	// lists hold the events by slot while the reader fills the batch
+	// (see detachLists).
 	lists  [][]event
 	chunks []chunk
 	// order lists the slots by conversation id.
@@ -285,8 +296,10 @@ type batch struct {
 	// in order, with their people (from stage) and rows (from build).
 	fresh  []*convPlan
 	people []people
-	rows   [][]*store.Row
-	err    error
+	// customers is stage's scratch list of the fresh plans' customers.
+	customers []loaders.Customer
+	rows      [][]*store.Row
+	err       error
 }
 
 func newBatch() *batch { return &batch{slot: make(map[string]int, flushEvery)} }
@@ -306,6 +319,18 @@ func (bt *batch) reset() {
 		clear(bt.lists[i]) // drop references to the last batch's strings
 		bt.lists[i] = bt.lists[i][:0]
 	}
+}
+
+// detachLists empties the batch's event lists, dropping their events, and
+// hands them over for the next batch to fill.
+func (bt *batch) detachLists() [][]event {
+	lists := bt.lists
+	for i := range lists {
+		clear(lists[i]) // drop references to this batch's strings
+		lists[i] = lists[i][:0]
+	}
+	bt.lists = nil
+	return lists
 }
 
 // add appends an event to its conversation's list.
@@ -440,10 +465,16 @@ func read(ctx context.Context, file, tenant string, r *csvin.Reader, loc *time.L
 				}
 			}
 			bt.pack(&enc)
+			// The events are packed: the lists go on with the reader
+			// to the next batch, not with this one to the writer. One
+			// set of lists then serves every batch, where each batch
+			// in flight held its own (most of a load's live heap).
+			lists := bt.detachLists()
 			if !send(bt) {
 				return
 			}
 			bt = next()
+			bt.lists = lists
 			clear(seen)
 			events, size = 0, 0
 		}
@@ -553,16 +584,24 @@ func stage(b *loaders.Batch, bt *batch) ([]string, error) {
 	}
 	var again []string
 	for _, i := range bt.order {
-		g := bt.names[i]
-		if known[g] {
+		if g := bt.names[i]; known[g] {
 			again = append(again, g)
-			continue
+		} else {
+			bt.fresh = append(bt.fresh, bt.plans[i])
 		}
-		ppl, err := bt.plans[i].resolve(b)
+	}
+	bt.customers = bt.customers[:0]
+	for _, p := range bt.fresh {
+		bt.customers = append(bt.customers, p.customer())
+	}
+	if err := b.PrefetchCustomers(bt.customers); err != nil {
+		return nil, err
+	}
+	for _, p := range bt.fresh {
+		ppl, err := p.resolve(b)
 		if err != nil {
 			return nil, err
 		}
-		bt.fresh = append(bt.fresh, bt.plans[i])
 		bt.people = append(bt.people, ppl)
 	}
 	return again, nil
