@@ -206,19 +206,63 @@ type people struct {
 
 // resolve finds or writes the conversation's agents and customer. It runs
 // on the goroutine that owns the load's transaction; people are merged
-// across sources (loaders.Batch.Agent).
-func (p *convPlan) resolve(b *loaders.Batch) (people, error) {
+// across sources (loaders.Batch.Agent). said holds agents already said
+// (sayAgents), by statement without its freshness; nil for none.
+func (p *convPlan) resolve(b *loaders.Batch, said map[loaders.Agent]loaders.PersonRef) (people, error) {
 	ppl := people{agents: make(map[string]loaders.PersonRef, len(p.agents))}
 	for _, a := range p.agents {
-		id, err := b.Agent(a)
-		if err != nil {
-			return ppl, err
+		k := a
+		k.Fresh = 0
+		id, ok := said[k]
+		if !ok {
+			var err error
+			if id, err = b.Agent(a); err != nil {
+				return ppl, err
+			}
 		}
 		ppl.agents[a.Email] = id
 	}
 	var err error
 	ppl.customer, err = b.Customer(p.customer())
 	return ppl, err
+}
+
+// sayAgents says what the plans say of their agents, each statement once:
+// statements that differ only in how fresh they are join into the
+// freshest of them (joining keeps, field by field, the fresher value, and
+// theirs are the same), so only that one is joined. A batch's five hundred
+// conversations name a handful of agents. It returns the references by
+// statement without its freshness, for resolve.
+func sayAgents(b *loaders.Batch, plans []*convPlan) (map[loaders.Agent]loaders.PersonRef, error) {
+	freshest := map[loaders.Agent]int64{}
+	for _, p := range plans {
+		for _, a := range p.agents {
+			k := a
+			k.Fresh = 0
+			if f, ok := freshest[k]; !ok || a.Fresh > f {
+				freshest[k] = a.Fresh
+			}
+		}
+	}
+	// In a fixed order, so that a load does the same work each time.
+	keys := make([]loaders.Agent, 0, len(freshest))
+	names := make(map[loaders.Agent]string, len(freshest))
+	for k := range freshest {
+		keys = append(keys, k)
+		names[k] = fmt.Sprintf("%#v", k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return names[keys[i]] < names[keys[j]] })
+	refs := make(map[loaders.Agent]loaders.PersonRef, len(keys))
+	for _, k := range keys {
+		a := k
+		a.Fresh = freshest[k]
+		ref, err := b.Agent(a)
+		if err != nil {
+			return nil, err
+		}
+		refs[k] = ref
+	}
+	return refs, nil
 }
 
 // customer is what the conversation says of its customer.
@@ -315,7 +359,7 @@ func (p *convPlan) rows(b *loaders.Batch, ppl people) []*store.Row {
 // goroutine (a conversation rebuilt from its staged events).
 func derive(b *loaders.Batch, conv string, evs []event) error {
 	p := plan(conv, evs)
-	ppl, err := p.resolve(b)
+	ppl, err := p.resolve(b, nil)
 	if err != nil {
 		return err
 	}

@@ -597,8 +597,12 @@ func stage(b *loaders.Batch, bt *batch) ([]string, error) {
 	if err := b.PrefetchCustomers(bt.customers); err != nil {
 		return nil, err
 	}
+	said, err := sayAgents(b, bt.fresh)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range bt.fresh {
-		ppl, err := p.resolve(b)
+		ppl, err := p.resolve(b, said)
 		if err != nil {
 			return nil, err
 		}
