@@ -18,10 +18,10 @@ import (
 // again, most without any identifier (their mentions are written late and
 // many at a time, and a statement that only says a value again, fresher,
 // does not derive the person again), some with an address or a phone
-// (written at once, their people worked out again). The cache is tiny and
-// some loads read the mentions they need ahead (PrefetchCustomers), so
-// eviction, prefetching and flushing all happen. Whatever the order and
-// the split into loads:
+// (written at once, their people worked out again). The cache is tiny, a
+// flush writes its mentions two at a time, and some loads read the
+// mentions they need ahead (PrefetchCustomers), so eviction, prefetching
+// and flushing all happen. Whatever the order and the split into loads:
 //   - the stored mentions are the same, fields and freshness included;
 //   - the Customers rows are the same;
 //   - a customer no statement gave an identifier has, per field, the value
@@ -29,6 +29,7 @@ import (
 func TestCustomersOrderIndependent(t *testing.T) {
 	defer loaders.SetPeopleCached(4)()
 	defer loaders.SetDirtyPeople(3)()
+	defer loaders.SetMentionsWritten(2)()
 	for seed := uint64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(seed, 17))

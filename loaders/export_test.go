@@ -54,3 +54,11 @@ func ExpectedPeople(tenant, kind string, ms []IdentityMention) map[string]string
 
 // FoldName is foldName, for tests.
 func FoldName(s string) string { return foldName(s) }
+
+// SetMentionsWritten bounds the mentions a flush encodes at once, for a
+// test.
+func SetMentionsWritten(n int) func() {
+	old := mentionsWritten
+	mentionsWritten = n
+	return func() { mentionsWritten = old }
+}

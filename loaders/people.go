@@ -270,6 +270,10 @@ func newPeople() *people {
 // A variable so that tests can make it small.
 var peopleCached = 1 << 15
 
+// mentionsWritten is how many changed mentions flushPeople encodes at once
+// (a variable so that tests can make it small).
+var mentionsWritten = 1024
+
 // dirtyPeople bounds the people a load derives at once.
 var dirtyPeople = 1 << 15
 
@@ -591,26 +595,33 @@ func (b *Batch) storeMention(st *mentionState) error {
 // flushPeople writes the mentions whose fields changed and derives the rows
 // of the people they belong to.
 func (b *Batch) flushPeople() error {
-	var ms []store.Mention
 	var sts []*mentionState
 	for _, st := range b.people.cache {
 		if st.dirty {
-			ms = append(ms, store.Mention{Kind: st.kind, Key: st.key, Source: st.source, Person: st.person, Fields: st.fields.encode()})
 			sts = append(sts, st)
 		}
 	}
-	// In key order: the writes walk the table's b-tree once.
-	sort.Slice(ms, func(i, j int) bool {
-		if ms[i].Kind != ms[j].Kind {
-			return ms[i].Kind < ms[j].Kind
+	// In key order: the writes walk the table's b-tree once. Encoded a
+	// part at a time, so a full cache's changes are not all held twice.
+	sort.Slice(sts, func(i, j int) bool {
+		if sts[i].kind != sts[j].kind {
+			return sts[i].kind < sts[j].kind
 		}
-		return ms[i].Key < ms[j].Key
+		return sts[i].key < sts[j].key
 	})
-	if err := b.lt.PutMentions(b.ctx, b.Tenant, ms); err != nil {
-		return err
-	}
-	for _, st := range sts {
-		st.stored, st.dirty = true, false
+	ms := make([]store.Mention, 0, min(len(sts), mentionsWritten))
+	for start := 0; start < len(sts); start += mentionsWritten {
+		part := sts[start:min(start+mentionsWritten, len(sts))]
+		ms = ms[:0]
+		for _, st := range part {
+			ms = append(ms, store.Mention{Kind: st.kind, Key: st.key, Source: st.source, Person: st.person, Fields: st.fields.encode()})
+		}
+		if err := b.lt.PutMentions(b.ctx, b.Tenant, ms); err != nil {
+			return err
+		}
+		for _, st := range part {
+			st.stored, st.dirty = true, false
+		}
 	}
 	for _, kind := range []string{kindAgent, kindCustomer} {
 		if err := b.derivePeople(kind, b.people.dirty[kind]); err != nil {
