@@ -120,14 +120,21 @@ func (f *fields) join(o fields) (changed, valued bool) {
 		switch {
 		case i < len(*f) && (*f)[i].col == x.col:
 			if x.beats((*f)[i].obs) {
-				valued = valued || x.V != (*f)[i].V
-				(*f)[i].obs = x.obs
+				if x.V == (*f)[i].V {
+					(*f)[i].F = x.F
+				} else {
+					(*f)[i].obs = obs{V: strings.Clone(x.V), F: x.F}
+					valued = true
+				}
 				changed = true
 			}
 		default:
+			// Cloned: a statement's values are slices of the record they
+			// were read from, and a mention the load caches would keep
+			// that whole record alive (tens of thousands of them).
 			*f = append(*f, field{})
 			copy((*f)[i+1:], (*f)[i:])
-			(*f)[i] = x
+			(*f)[i] = field{x.col, obs{V: strings.Clone(x.V), F: x.F}}
 			changed, valued = true, true
 		}
 	}
