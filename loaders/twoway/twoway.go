@@ -314,6 +314,8 @@ func (bt *batch) reset() {
 	clear(bt.fresh)
 	clear(bt.people)
 	clear(bt.rows)
+	clear(bt.customers) // drop references to the last batch's strings
+	bt.customers = bt.customers[:0]
 	bt.plans, bt.fresh, bt.people, bt.rows = bt.plans[:0], bt.fresh[:0], bt.people[:0], bt.rows[:0]
 	for i := range bt.lists {
 		clear(bt.lists[i]) // drop references to the last batch's strings
