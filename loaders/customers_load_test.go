@@ -174,3 +174,36 @@ func checkFreshestNames(t *testing.T, db *store.DB, sts []loaders.Customer) {
 		}
 	}
 }
+
+// Collected rows are read as Go values (MergeRows), so a row already in its
+// storage form (store.RowPreparer) cannot be collected: Put says so.
+func TestCollectRefusesPreparedRows(t *testing.T) {
+	db := feedtest.OpenDB(t)
+	ctx := context.Background()
+	err := db.Load(ctx, func(lt *store.LoadTx) error {
+		b := loaders.NewTestBatch(ctx, lt, db.Model, "acme", loaders.KindTwoWay, "test", time.UTC)
+		prep, err := b.Preparer()
+		if err != nil {
+			return err
+		}
+		plain := b.Row("Queues", "q1").Set("name", "Q")
+		prepared := b.Row("Queues", "q2").Set("name", "Q")
+		prep.Prepare(prepared)
+		rows, err := b.Collect(func() error {
+			if err := b.Put(plain); err != nil {
+				return err
+			}
+			return b.Put(prepared)
+		})
+		if err == nil || !strings.Contains(err.Error(), "prepared Queues row cannot be collected") {
+			t.Errorf("collecting a prepared row: %v", err)
+		}
+		if len(rows) != 1 || rows[0] != plain {
+			t.Errorf("collected %d rows, want the plain one", len(rows))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"github.com/ccfeed/ccfeed/edm"
 	"strings"
@@ -66,33 +65,17 @@ type Mention struct {
 	Present bool // read from the store (false: new)
 }
 
-// Mention reads one mention of the tenant, with its identifiers.
+// Mention reads one mention of the tenant, with its identifiers (not
+// Present when the store lacks it).
 func (lt *LoadTx) Mention(ctx context.Context, tenant, kind, key string) (Mention, error) {
-	ctx, err := stmtContext(ctx)
+	ms, err := lt.MentionsByKey(ctx, tenant, kind, []string{key})
 	if err != nil {
 		return Mention{}, err
 	}
-	m := Mention{Kind: kind, Key: key}
-	// One statement for the mention and its identifiers (a load reads a
-	// mention each time its cache misses): identifiers never contain NUL,
-	// so they travel joined by it.
-	var idents sql.NullString
-	err = lt.queryRow(ctx, `SELECT m.source, m.person, m.fields,
-		(SELECT group_concat(ident, char(0)) FROM (SELECT ident FROM ccfeed_mention_ids AS i
-			WHERE i.tenant = m.tenant AND i.kind = m.kind AND i.mention = m.mention ORDER BY ident))
-		FROM ccfeed_mentions AS m WHERE m.tenant = ? AND m.kind = ? AND m.mention = ?`,
-		tenant, kind, key).Scan(&m.Source, &m.Person, &m.Fields, &idents)
-	if errors.Is(err, sql.ErrNoRows) {
+	if m, ok := ms[key]; ok {
 		return m, nil
 	}
-	if err != nil {
-		return m, fmt.Errorf("store: reading mention: %w", err)
-	}
-	m.Present = true
-	if idents.Valid && idents.String != "" {
-		m.Idents = strings.Split(idents.String, "\x00")
-	}
-	return m, nil
+	return Mention{Kind: kind, Key: key}, nil
 }
 
 // MentionsByKey reads the mentions of the given keys with their
@@ -104,7 +87,7 @@ func (lt *LoadTx) MentionsByKey(ctx context.Context, tenant, kind string, keys [
 	err := lt.inBatches(ctx, keys, func(ctx context.Context, part []string) error {
 		// The list is padded with its last key to a power of two, so the
 		// load prepares a few statements, not one per length.
-		n := 8
+		n := 1
 		for n < len(part) {
 			n *= 2
 		}
@@ -113,6 +96,8 @@ func (lt *LoadTx) MentionsByKey(ctx context.Context, tenant, kind string, keys [
 		for i := range n {
 			args = append(args, part[min(i, len(part)-1)])
 		}
+		// One statement for the mentions and their identifiers:
+		// identifiers never contain NUL, so they travel joined by it.
 		rows, err := lt.query(ctx, `SELECT m.mention, m.source, m.person, m.fields,
 			(SELECT group_concat(ident, char(0)) FROM (SELECT ident FROM ccfeed_mention_ids AS i
 				WHERE i.tenant = m.tenant AND i.kind = m.kind AND i.mention = m.mention ORDER BY ident))
